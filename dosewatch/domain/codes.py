@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from pydicom.sr.coding import Code, snomed_mapping
+from pydicom.sr._snomed_dict import mapping as snomed_mapping
+from pydicom.sr.coding import Code
 
 CodeKey = tuple[str, str]
 
