@@ -1,0 +1,212 @@
+"""``parse()``: one DICOM object in, one :class:`ParseResult` out — or a DoseWatchError.
+
+Routing is by SOP Class and, for SR, by the document title concept and content: X-Ray
+Radiation Dose SR (CT → TID 10011, otherwise TID 10001), Radiopharmaceutical Radiation
+Dose SR (TID 10021), Enhanced X-Ray Radiation Dose SR, generic SR classes that carry a
+dose report (GE CT in Enhanced SR) and image headers. Anything that is not a dose object
+is rejected with :class:`NotADoseObjectError` naming what it is.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.sr.coding import Code
+
+from dosewatch.domain import codes
+from dosewatch.domain.errors import (
+    DoseWatchError,
+    NotADoseObjectError,
+    UnreadableObjectError,
+    UnsupportedObjectError,
+)
+from dosewatch.domain.findings import Strictness
+from dosewatch.domain.report import DoseReport, SourceKind
+from rdsr_parsers import sop
+from rdsr_parsers.common import SrDocument, read_document
+from rdsr_parsers.context import ParseContext
+from rdsr_parsers.header import text
+from rdsr_parsers.result import ParseResult
+from rdsr_parsers.sr import ContentItem, build_tree
+
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Dataset
+
+
+def parse(
+    source: Source,
+    strictness: Strictness = Strictness.LENIENT,
+    *,
+    name: str | None = None,
+) -> ParseResult:
+    """Read one dose object.
+
+    ``source`` is a path, the bytes of a DICOM file, or an already read pydicom Dataset
+    (not modified). ``name`` labels the source in errors (defaults to the path's name).
+    Raises a :class:`DoseWatchError` subclass — never another exception type.
+    """
+    label = name or (Path(source).name if isinstance(source, str | os.PathLike) else None)
+    ctx = ParseContext(strictness=strictness, file=label)
+    try:
+        ds = source if isinstance(source, Dataset) else _read(source, ctx)
+        ctx.sop_instance_uid = text(ds, "SOPInstanceUID")
+        ctx.manufacturer = text(ds, "Manufacturer")
+        ctx.model = text(ds, "ManufacturerModelName")
+        report = _route(ds, ctx)
+    except DoseWatchError as exc:
+        raise exc.located(file=label, sop_instance_uid=ctx.sop_instance_uid) from None
+    except RecursionError as exc:
+        raise UnreadableObjectError(
+            "object nests sequences too deeply to decode",
+            file=label,
+            sop_instance_uid=ctx.sop_instance_uid,
+        ) from exc
+    except Exception as exc:  # the boundary: any decoder failure becomes a located error
+        raise UnreadableObjectError(
+            f"could not decode the object ({type(exc).__name__}: {str(exc)[:160]})",
+            file=label,
+            sop_instance_uid=ctx.sop_instance_uid,
+        ) from exc
+    return ParseResult(report, tuple(ctx.findings))
+
+
+def _read(
+    source: str | os.PathLike[str] | bytes | bytearray | memoryview, ctx: ParseContext
+) -> Dataset:
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise UnreadableObjectError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not data:
+        raise UnreadableObjectError("empty file")
+    try:
+        return _dcmread(io.BytesIO(data), force=False)
+    except InvalidDicomError:
+        pass
+    # No preamble/DICM prefix: a bare dataset is still DICOM in the wild; try once.
+    try:
+        ds = _dcmread(io.BytesIO(data), force=True)
+    except Exception as exc:
+        raise UnreadableObjectError(
+            "not a DICOM file (no DICM prefix, not a bare dataset)"
+        ) from exc
+    if "SOPClassUID" not in ds:
+        raise UnreadableObjectError("not a DICOM file (no DICM prefix and no SOP Class UID)")
+    ctx.warn("encoding.no_preamble", "file has no DICOM preamble/prefix; read as a bare dataset")
+    return ds
+
+
+def _dcmread(fp: BinaryIO, *, force: bool) -> Dataset:
+    ds = pydicom.dcmread(fp, force=force, stop_before_pixels=True)
+    # decode everything now, so that truncation/corruption surfaces inside parse()
+    return ds
+
+
+def _route(ds: Dataset, ctx: ParseContext) -> DoseReport:
+    sop_class = text(ds, "SOPClassUID")
+    if not sop_class:
+        raise NotADoseObjectError("object has no SOP Class UID")
+    if sop_class == sop.XRAY_RDSR:
+        return _xray_sr(ds, ctx, SourceKind.XRAY_RDSR)
+    if sop_class == sop.ENHANCED_XRAY_RDSR:
+        ctx.info(
+            "sop.enhanced_xray_rdsr",
+            "Enhanced X-Ray Radiation Dose SR read with TID 10001/10011 readers",
+        )
+        return _xray_sr(ds, ctx, SourceKind.ENHANCED_XRAY_RDSR)
+    if sop_class == sop.RADIOPHARMACEUTICAL_RDSR:
+        from rdsr_parsers.tid10021_radiopharmaceutical import read_radiopharmaceutical_report
+
+        root = _root(ds, codes.RADIOPHARMACEUTICAL_RADIATION_DOSE_REPORT, ctx)
+        document = read_document(ds, root, SourceKind.RADIOPHARMACEUTICAL_RDSR, ctx)
+        return read_radiopharmaceutical_report(document, ctx)
+    if sop_class in sop.GENERIC_SR:
+        return _generic_sr(ds, ctx, sop_class)
+    if sop_class == sop.PATIENT_RADIATION_DOSE_SR:
+        raise NotADoseObjectError(
+            "Patient Radiation Dose SR (an estimate, possibly our own output) is not a device "
+            "dose report; not ingested"
+        )
+    if sop_class in sop.IMAGE_CLASSES:
+        from rdsr_parsers.images import read_image_header
+
+        return read_image_header(ds, ctx)
+    raise NotADoseObjectError(f"SOP Class {sop_class} carries no radiation dose information")
+
+
+def _root(ds: Dataset, expected: Code, ctx: ParseContext) -> ContentItem:
+    root = build_tree(ds)
+    if root.concept != codes.code_key(expected):
+        title = f"{root.concept[0]}:{root.concept[1]}" if root.concept[0] else "none"
+        ctx.warn(
+            "template.unexpected_title",
+            f"document title {title} where {codes.code_str(expected)} ({expected.meaning}) "
+            "is expected",
+            path="root",
+        )
+    if not root.children:
+        raise NotADoseObjectError("dose SR without any content items")
+    return root
+
+
+def _is_ct(document: SrDocument) -> bool:
+    if document.template_id == "10011":
+        return True
+    if document.template_id == "10001":
+        return False
+    if codes.same(document.procedure_reported, codes.COMPUTED_TOMOGRAPHY_X_RAY):
+        return True
+    ct_markers = (codes.CT_ACCUMULATED_DOSE_DATA, codes.CT_ACQUISITION)
+    return any(document.root.first(marker) is not None for marker in ct_markers)
+
+
+def _xray_sr(ds: Dataset, ctx: ParseContext, kind: SourceKind) -> DoseReport:
+    root = _root(ds, codes.X_RAY_RADIATION_DOSE_REPORT, ctx)
+    return _xray_document(read_document(ds, root, kind, ctx), ctx)
+
+
+def _xray_document(document: SrDocument, ctx: ParseContext) -> DoseReport:
+    if _is_ct(document):
+        from rdsr_parsers.tid10011_ct import read_ct_report
+
+        return read_ct_report(document, ctx)
+    from rdsr_parsers.tid10001_projection import read_projection_report
+
+    return read_projection_report(document, ctx)
+
+
+def _generic_sr(ds: Dataset, ctx: ParseContext, sop_class: str) -> DoseReport:
+    root = build_tree(ds)
+    if root.concept == codes.code_key(codes.X_RAY_RADIATION_DOSE_REPORT):
+        ctx.warn(
+            "sop.dose_report_in_generic_sr",
+            f"X-Ray Radiation Dose Report sent as generic SR (SOP Class {sop_class}); "
+            "read with the dose templates (quirk Q01)",
+        )
+        return _xray_document(read_document(ds, root, SourceKind.ENHANCED_SR_DOSE, ctx), ctx)
+    if root.concept == codes.code_key(codes.RADIOPHARMACEUTICAL_RADIATION_DOSE_REPORT):
+        from rdsr_parsers.tid10021_radiopharmaceutical import read_radiopharmaceutical_report
+
+        ctx.warn("sop.dose_report_in_generic_sr", "Radiopharmaceutical dose report in generic SR")
+        document = read_document(ds, root, SourceKind.ENHANCED_SR_DOSE, ctx)
+        return read_radiopharmaceutical_report(document, ctx)
+    title = "none" if not root.concept[0] else f"{root.concept[0]}:{root.concept[1]}"
+    if not root.children:
+        raise NotADoseObjectError(
+            f"SR document (SOP Class {sop_class}, title {title}) has no content tree and no "
+            "dose report"
+        )
+    raise NotADoseObjectError(
+        f"SR document (SOP Class {sop_class}) with title {title} is not a radiation dose report"
+    )
+
+
+__all__ = ["ParseResult", "Source", "UnsupportedObjectError", "parse"]
