@@ -1,0 +1,1 @@
+"""The ``dosewatch`` console command."""

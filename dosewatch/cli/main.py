@@ -1,0 +1,45 @@
+"""``dosewatch`` entry point: one typer app; each command group lives in its own module.
+
+Logging is configured here (the edge), never in libraries.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+app = typer.Typer(
+    name="dosewatch",
+    help="Patient radiation-dose service: read dose objects, estimate organ doses, keep the ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _configure(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="log at INFO level"),
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _register() -> None:
+    """Import the command modules; each adds its commands to ``app``."""
+    import importlib
+
+    for module in ("inspect_cmd", "ledger_cmds", "synth_cmd"):
+        try:
+            importlib.import_module(f"dosewatch.cli.{module}")
+        except ModuleNotFoundError as exc:  # a command group not written yet
+            if exc.name != f"dosewatch.cli.{module}":
+                raise
+
+
+_register()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,33 @@
+"""The one settings object (pydantic-settings, ``DOSEWATCH_`` prefix), built at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment (``DOSEWATCH_*``) by the CLI or create_app()."""
+
+    model_config = SettingsConfigDict(env_prefix="DOSEWATCH_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="embedded data directory")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite file <data_dir>/dosewatch.sqlite3",
+    )
+    allow_indicative: bool = Field(
+        default=False,
+        description="allow reference rows not verified (results labelled 'indicative')",
+    )
+
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dosewatch.sqlite3').as_posix()}"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
