@@ -11,8 +11,11 @@ from typing import Final
 
 # pydicom's Code, taken through the domain (organ_models never imports pydicom itself);
 # dosewatch.domain.codes does not re-export it explicitly, hence the ignore.
-from dosewatch.domain.codes import Code  # type: ignore[attr-defined]
-from dosewatch.domain.codes import CodeKey, code_key
+from dosewatch.domain.codes import (
+    Code,  # type: ignore[attr-defined]
+    CodeKey,
+    code_key,
+)
 
 __all__ = [
     "ORGAN_ALIASES",
@@ -81,7 +84,6 @@ ORGAN_ALIASES: Final[dict[str, str]] = {
     "kidneys": "kidneys",
     "liver": "liver",
     "spleen": "spleen",
-    "lungs ": "lung",
 }
 
 _KEY_BY_CODE: Final[dict[CodeKey, str]] = {code_key(c): k for k, c in TISSUE_CODES.items()}

@@ -158,6 +158,12 @@ SPECS: Final[dict[str, TableSpec]] = {
             ),
         ),
         TableSpec(
+            "skin_dose_factors",
+            "value",
+            "1",
+            ("factor", "application", "value_low", "value_high"),
+        ),
+        TableSpec(
             "nm_dose_coefficients",
             "E_mSv_per_MBq",
             "mSv/MBq",
@@ -204,9 +210,9 @@ class ReferenceRow:
             raise ReferenceDataError(f"{self.locator} has no numeric value")
         return self.value
 
-    def coefficient(self, name: str, value: float | None = None, unit: str | None = None) -> (
-        Coefficient
-    ):
+    def coefficient(
+        self, name: str, value: float | None = None, unit: str | None = None
+    ) -> Coefficient:
         """This row as a :class:`Coefficient` (``value``/``unit`` override for fit params)."""
         number = self.require_value() if value is None else value
         return Coefficient(
@@ -234,6 +240,10 @@ class ReferenceTable:
             for row in self._matching(criteria)
             if policy.admits(row.verification) and row.value is not None
         ]
+
+    def select_fits(self, policy: ReferencePolicy, **criteria: str) -> list[ReferenceRow]:
+        """Admitted rows whose numbers live in other columns (fit constants)."""
+        return [row for row in self._matching(criteria) if policy.admits(row.verification)]
 
     def lookup(self, policy: ReferencePolicy, **criteria: str) -> ReferenceRow:
         """The single usable row matching ``criteria``; a clear error otherwise.
@@ -268,9 +278,7 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
     reader = csv.DictReader(io.StringIO(text))
     columns = set(reader.fieldnames or ())
     missing = [
-        c
-        for c in (*spec.required, spec.value_column, "source", "verification")
-        if c not in columns
+        c for c in (*spec.required, spec.value_column, "source", "verification") if c not in columns
     ]
     if spec.unit is None and "unit" not in columns:
         missing.append("unit")

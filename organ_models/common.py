@@ -1,0 +1,140 @@
+"""Shared pieces of the models: settings, model descriptions, outcomes, uncertainty."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from dosewatch.domain.estimate import Coefficient, Estimate, EstimateQuantity, WeightBasis
+from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.units import Quantity
+from organ_models.organs import Code
+from organ_models.tables import ReferencePolicy, table_versions
+
+#: relative standard uncertainty (%) given to any result that used an indicative row
+INDICATIVE_UNCERTAINTY_PCT = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class EstimationSettings:
+    """What the caller chose: reference policy and preferred tissue-weight basis."""
+
+    policy: ReferencePolicy = field(default_factory=ReferencePolicy)
+    basis: WeightBasis = WeightBasis.ICRP103
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A registered model: id, version, the tables it reads and the defaults it may assume."""
+
+    model_id: str
+    version: str
+    modality: str
+    quantities: tuple[EstimateQuantity, ...]
+    tables: tuple[str, ...]
+    formula: str
+    defaults: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a model produced for one event or study: estimates, refusals, findings."""
+
+    estimates: list[Estimate] = field(default_factory=list)
+    refused: list[tuple[str | None, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def extend(self, other: Outcome) -> None:
+        self.estimates.extend(other.estimates)
+        self.refused.extend(other.refused)
+        self.findings.extend(other.findings)
+
+    def refuse(self, event_uid: str | None, reason: str) -> None:
+        self.refused.append((event_uid, reason))
+
+
+def combine_pct(*parts: float) -> float:
+    """Relative uncertainties combined in quadrature (independent components)."""
+    return round(math.sqrt(sum(p * p for p in parts)), 1)
+
+
+def finding(code: str, message: str, severity: Severity = Severity.WARNING) -> Finding:
+    return Finding(severity, code, message)
+
+
+def build(
+    model: ModelInfo,
+    quantity: EstimateQuantity,
+    value: float,
+    unit: str,
+    uncertainty_pct: float,
+    *,
+    event_uid: str | None,
+    coefficients: Sequence[Coefficient],
+    inputs: Iterable[tuple[str, str]],
+    method: str,
+    organ: Code | None = None,
+    basis: WeightBasis | None = None,
+    upper_bound: bool = False,
+    findings: Iterable[Finding] = (),
+    extra_tables: Iterable[str] = (),
+) -> Estimate:
+    """An :class:`Estimate` with versions filled in and indicative rows flagged."""
+    indicative = any(c.verification not in _USABLE for c in coefficients)
+    tables = {_table_of(c.locator) for c in coefficients} | set(extra_tables)
+    tables.discard("")
+    if indicative:
+        uncertainty_pct = max(uncertainty_pct, INDICATIVE_UNCERTAINTY_PCT)
+        method = f"INDICATIVE (unverified reference row used): {method}"
+    return Estimate(
+        quantity=quantity,
+        value=Quantity(float(value), unit),
+        uncertainty_pct=uncertainty_pct,
+        model_id=model.model_id,
+        model_version=model.version,
+        table_version=table_versions(tables) if tables else "none",
+        event_uid=event_uid,
+        organ=organ,
+        basis=basis,
+        inputs=tuple(inputs),
+        coefficients=tuple(coefficients),
+        method=method,
+        indicative=indicative,
+        upper_bound=upper_bound,
+        findings=tuple(findings),
+    )
+
+
+_USABLE = frozenset({"verified", "verified_secondary", "derived"})
+
+
+def _table_of(locator: str) -> str:
+    # "organ_models/data/<table>.csv row N"
+    if not locator.startswith("organ_models/data/"):
+        return ""
+    return locator.removeprefix("organ_models/data/").split(".csv", 1)[0]
+
+
+def words(*texts: str | None) -> list[str]:
+    """Lower-case word tokens of free texts (protocol, descriptions) for keyword rules."""
+    tokens: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        current = []
+        for ch in text.lower():
+            if ch.isalnum():
+                current.append(ch)
+            elif current:
+                tokens.append("".join(current))
+                current = []
+        if current:
+            tokens.append("".join(current))
+    return tokens
+
+
+def has_keyword(tokens: Sequence[str], prefixes: Iterable[str]) -> bool:
+    """True when a token starts with one of the keyword prefixes."""
+    wanted = tuple(prefixes)
+    return any(token.startswith(wanted) for token in tokens)

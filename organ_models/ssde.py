@@ -1,0 +1,189 @@
+"""Size-specific dose estimate (AAPM Report 204 fit; AAPM Report 220 water-equivalent diameter).
+
+``SSDE = f(D) x CTDIvol`` with ``f(D) = a exp(-b D)``, D in cm, constants per CTDI phantom
+(``ssde_conversion.csv`` fit rows). D is the water-equivalent diameter D_w when the RDSR gives
+it (AAPM 220), else the derived effective diameter (AAPM 204). Outside the tabulated size
+range the model refuses rather than extrapolate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dosewatch.domain.errors import ModelNotApplicableError, ReferenceDataError
+from dosewatch.domain.estimate import Coefficient, EstimateQuantity
+from dosewatch.domain.report import CtIrradiationEvent
+from organ_models.common import EstimationSettings, ModelInfo, Outcome, build, finding
+from organ_models.tables import ReferencePolicy, load_table
+
+MODEL = ModelInfo(
+    model_id="ct.ssde.aapm204",
+    version="1.0.0",
+    modality="CT",
+    quantities=(EstimateQuantity.SSDE,),
+    tables=("ssde_conversion",),
+    formula="SSDE = a*exp(-b*D) x CTDIvol (AAPM 204; D = D_w per AAPM 220 or D_eff)",
+    defaults=("phantom 32 cm when the RDSR does not name it (16 cm for head regions)",),
+)
+REPORTED = ModelInfo(
+    model_id="ct.ssde.reported",
+    version="1.0.0",
+    modality="CT",
+    quantities=(EstimateQuantity.SSDE,),
+    tables=(),
+    formula="SSDE as reported by the scanner (DCM 113930)",
+)
+
+UNCERTAINTY_DW_PCT = 15.0  # AAPM 204/220 central-slice SSDE: about 10-20 %
+UNCERTAINTY_DEFF_PCT = 20.0
+UNCERTAINTY_REPORTED_PCT = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class SsdeFit:
+    a: Coefficient
+    b: Coefficient
+    d_min_cm: float
+    d_max_cm: float
+
+    def factor(self, diameter_cm: float) -> float:
+        if not self.d_min_cm <= diameter_cm <= self.d_max_cm:
+            raise ModelNotApplicableError(
+                f"diameter {diameter_cm:.1f} cm outside the AAPM 204 range "
+                f"{self.d_min_cm:g}-{self.d_max_cm:g} cm (no extrapolation)"
+            )
+        return self.a.value * math.exp(-self.b.value * diameter_cm)
+
+
+def fit_for(phantom_cm: int, policy: ReferencePolicy) -> SsdeFit:
+    """The AAPM 204 fit constants and size range for the 16 or 32 cm phantom."""
+    table = load_table("ssde_conversion")
+    ph = str(phantom_cm)
+    a = table.lookup(
+        policy, record_type="fit_constant", ctdi_phantom_diameter_cm=ph, input_quantity="a"
+    )
+    b = table.lookup(
+        policy, record_type="fit_constant", ctdi_phantom_diameter_cm=ph, input_quantity="b"
+    )
+    sizes = [
+        size
+        for r in table.select(policy, record_type="table_f_vs_Deff", ctdi_phantom_diameter_cm=ph)
+        if (size := r.number("input_value")) is not None
+    ]
+    if not sizes:
+        raise ModelNotApplicableError(f"no AAPM 204 size range for the {ph} cm phantom")
+    return SsdeFit(
+        a=a.coefficient(f"AAPM 204 a ({ph} cm)"),
+        b=b.coefficient(f"AAPM 204 b ({ph} cm)"),
+        d_min_cm=min(sizes),
+        d_max_cm=max(sizes),
+    )
+
+
+def table_factor(phantom_cm: int, diameter_cm: float, policy: ReferencePolicy) -> float:
+    """The tabulated AAPM 204 f at one effective diameter (for checks against the fit)."""
+    table = load_table("ssde_conversion")
+    row = table.lookup(
+        policy,
+        record_type="table_f_vs_Deff",
+        ctdi_phantom_diameter_cm=str(phantom_cm),
+        input_value=f"{diameter_cm:g}",
+    )
+    return row.require_value()
+
+
+def event_phantom(event: CtIrradiationEvent, region: str | None) -> tuple[int, bool]:
+    """(phantom diameter cm, assumed?) of an event's CTDIvol."""
+    reported = event.phantom_diameter_cm
+    if reported is not None:
+        return reported, False
+    return (16 if region in ("head", "head_and_neck") else 32), True
+
+
+def ssde_for_event(
+    event: CtIrradiationEvent,
+    region: str | None,
+    settings: EstimationSettings,
+) -> Outcome:
+    """SSDE of one CT event, or the reason why not."""
+    out = Outcome()
+    uid = event.irradiation_event_uid
+    if event.ctdivol is None:
+        out.refuse(uid, "ssde: no Mean CTDIvol in the event")
+        return out
+    ctdivol = event.ctdivol.value_in("mGy")
+    phantom, phantom_assumed = event_phantom(event, region)
+    if event.water_equivalent_diameter is not None:
+        diameter = event.water_equivalent_diameter.value_in("cm")
+        size_input = ("water_equivalent_diameter", f"{diameter:.1f} cm (RDSR, AAPM 220)")
+        base_u = UNCERTAINTY_DW_PCT
+    elif event.derived_effective_diameter is not None:
+        diameter = event.derived_effective_diameter.value_in("cm")
+        size_input = ("effective_diameter", f"{diameter:.1f} cm (RDSR, AAPM 204)")
+        base_u = UNCERTAINTY_DEFF_PCT
+    else:
+        if event.ssde is not None:
+            out.estimates.append(
+                build(
+                    REPORTED,
+                    EstimateQuantity.SSDE,
+                    event.ssde.value_in("mGy"),
+                    "mGy",
+                    UNCERTAINTY_REPORTED_PCT,
+                    event_uid=uid,
+                    coefficients=(),
+                    inputs=(("ssde_reported", str(event.ssde)),),
+                    method="SSDE kept as reported by the scanner (no size metric to recompute)",
+                )
+            )
+        else:
+            out.refuse(
+                uid,
+                "ssde: the RDSR gives neither a water-equivalent nor an effective diameter, "
+                "and no AAPM 204 size-from-age/weight table is in the reference data",
+            )
+        return out
+    try:
+        fit = fit_for(phantom, settings.policy)
+        f = fit.factor(diameter)
+    except (ModelNotApplicableError, ReferenceDataError) as exc:
+        out.refuse(uid, f"ssde: {exc}")
+        return out
+    value = f * ctdivol
+    findings = []
+    if phantom_assumed:
+        findings.append(
+            finding("model.default_assumed", f"CTDIw phantom not reported; {phantom} cm assumed")
+        )
+    if event.ssde is not None and event.ssde.value_in("mGy") > 0:
+        diff = abs(value - event.ssde.value_in("mGy")) / event.ssde.value_in("mGy")
+        if diff > 0.10:
+            findings.append(
+                finding(
+                    "model.reported_differs",
+                    f"computed SSDE {value:.2f} mGy differs by {diff:.0%} from the reported "
+                    f"{event.ssde}",
+                )
+            )
+    out.findings.extend(findings)
+    out.estimates.append(
+        build(
+            MODEL,
+            EstimateQuantity.SSDE,
+            value,
+            "mGy",
+            base_u + (10.0 if phantom_assumed else 0.0),
+            event_uid=uid,
+            coefficients=(fit.a, fit.b),
+            inputs=(
+                ("ctdivol", f"{ctdivol:g} mGy"),
+                ("ctdi_phantom", f"{phantom} cm" + (" (assumed)" if phantom_assumed else "")),
+                size_input,
+                ("f", f"{f:.4f}"),
+            ),
+            method=f"SSDE = a*exp(-b*D) x CTDIvol, D = {diameter:.1f} cm",
+            findings=findings,
+        )
+    )
+    return out
