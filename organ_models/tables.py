@@ -64,6 +64,8 @@ class TableSpec:
     alt_value_column: str | None = None
     #: (low, high) columns whose midpoint stands for an empty value (indicative ranges)
     range_columns: tuple[str, str] | None = None
+    #: marker words allowed in the value column instead of a number
+    text_values: frozenset[str] = frozenset()
 
 
 SPECS: Final[dict[str, TableSpec]] = {
@@ -74,6 +76,7 @@ SPECS: Final[dict[str, TableSpec]] = {
             "w_T_icrp103_dimensionless",
             "1",
             ("tissue_key", "role", "w_T_icrp103_dimensionless", "w_T_icrp60_dimensionless"),
+            text_values=frozenset({"in_remainder"}),
         ),
         TableSpec(
             "ct_k_factors",
@@ -310,11 +313,17 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
             try:
                 value = float(text_value)
             except ValueError:
-                if record_type not in spec.text_record_types:
+                if record_type not in spec.text_record_types and (
+                    text_value not in spec.text_values
+                ):
                     raise ReferenceDataError(
                         f"{where}: value {text_value!r} is not a number"
                     ) from None
-        elif verification in USABLE_LEVELS and record_type not in spec.text_record_types:
+        elif (
+            verification in USABLE_LEVELS
+            and record_type not in spec.text_record_types
+            and not spec.text_values
+        ):
             raise ReferenceDataError(f"{where}: {verification} row without a value")
         if value is not None and value < 0:
             raise ReferenceDataError(f"{where}: negative value {value}")

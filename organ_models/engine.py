@@ -1,0 +1,111 @@
+"""The package entry points: estimate a DoseReport, with reasons, and the CLI JSON shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from dosewatch.domain.estimate import Estimate
+from dosewatch.domain.findings import Finding
+from dosewatch.domain.report import (
+    CtIrradiationEvent,
+    DoseModality,
+    DoseReport,
+    MammographyIrradiationEvent,
+    ProjectionIrradiationEvent,
+    RadiopharmaceuticalAdministration,
+)
+from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
+from organ_models.common import EstimationSettings, Outcome
+from organ_models.patient import Patient, patient_from_report
+
+
+class NotEstimated(NamedTuple):
+    """An event (or the study, event_uid None) for which a quantity was not estimated."""
+
+    event_uid: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EstimationResult:
+    estimates: tuple[Estimate, ...]
+    not_estimated: tuple[NotEstimated, ...]
+    findings: tuple[Finding, ...]
+
+
+def _is_fluoro(report: DoseReport) -> bool:
+    return report.modality is DoseModality.FLUOROSCOPY
+
+
+def estimate_with_reasons(
+    report: DoseReport,
+    patient: Patient | None = None,
+    settings: EstimationSettings | None = None,
+) -> EstimationResult:
+    """Every estimate the models can make for ``report``, and why the others were not made."""
+    settings = settings or EstimationSettings()
+    patient = patient if patient is not None else patient_from_report(report)
+    out = Outcome()
+    out.findings.extend(patient.findings)
+    for event in report.events:
+        if isinstance(event, CtIrradiationEvent):
+            region, _ = ct.event_region(event, report)
+            out.extend(ct.effective_dose_for_event(event, report, patient, settings))
+            out.extend(ssde.ssde_for_event(event, region, settings))
+            out.extend(ct_organs.organ_doses_for_event(event, report, patient, settings))
+        elif isinstance(event, MammographyIrradiationEvent):
+            out.extend(mammography.glandular_dose_for_event(event, settings))
+        elif isinstance(event, RadiopharmaceuticalAdministration):
+            out.extend(nuclear.estimate_administration(event, patient, settings))
+        elif isinstance(event, ProjectionIrradiationEvent):
+            if _is_fluoro(report):
+                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings))
+            else:
+                out.extend(radiography.effective_dose_for_event(event, report, settings))
+                out.extend(radiography.entrance_surface_dose_for_event(event, settings))
+    if _is_fluoro(report):
+        out.extend(fluoroscopy.peak_skin_dose(report, settings))
+    if not report.events:
+        out.refuse(None, f"report has no irradiation events ({report.source_kind})")
+    return EstimationResult(
+        estimates=tuple(out.estimates),
+        not_estimated=tuple(NotEstimated(uid, reason) for uid, reason in out.refused),
+        findings=tuple(out.findings),
+    )
+
+
+def estimate(
+    report: DoseReport,
+    patient: Patient | None = None,
+    settings: EstimationSettings | None = None,
+) -> tuple[Estimate, ...]:
+    """The estimates of ``report`` (see :func:`estimate_with_reasons` for the refusals)."""
+    return estimate_with_reasons(report, patient, settings).estimates
+
+
+def estimate_to_json(est: Estimate, *, extended: bool = False) -> dict[str, Any]:
+    """One estimate in the ``dosewatch inspect --estimates --json`` shape."""
+    item: dict[str, Any] = {
+        "event_uid": est.event_uid,
+        "quantity": str(est.quantity),
+        "organ": est.organ.value if est.organ is not None else None,
+        "value": est.value.value,
+        "unit": est.value.unit,
+        "uncertainty_pct": est.uncertainty_pct,
+        "model": est.model_id,
+        "model_version": est.model_version,
+        "basis": str(est.basis) if est.basis is not None else None,
+    }
+    if extended:
+        item["upper_bound"] = est.upper_bound
+        item["indicative"] = est.indicative
+        item["table_version"] = est.table_version
+    return item
+
+
+def estimates_to_json(
+    estimates: tuple[Estimate, ...] | list[Estimate], *, extended: bool = False
+) -> list[dict[str, Any]]:
+    """The ``"estimates"`` list of one JSON line (organ = SCT code value or null)."""
+    return [estimate_to_json(e, extended=extended) for e in estimates]

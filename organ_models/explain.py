@@ -1,0 +1,43 @@
+"""Human-readable explanation of an estimate: formula, inputs, coefficients and sources."""
+
+from __future__ import annotations
+
+from dosewatch.domain.codes import code_str
+from dosewatch.domain.estimate import Estimate
+from organ_models.registry import REGISTRY
+
+
+def explain(estimate: Estimate) -> str:
+    """Formula, inputs, coefficients with their sources, versions and uncertainty."""
+    model = REGISTRY.get(estimate.model_id)
+    kind = "upper bound" if estimate.upper_bound else "estimate"
+    lines = [
+        f"{estimate.quantity} = {estimate.value} ({kind}, +/-{estimate.uncertainty_pct:g} % "
+        "relative standard uncertainty)",
+    ]
+    if estimate.organ is not None:
+        lines.append(f"organ: {code_str(estimate.organ)} ({estimate.organ.meaning})")
+    if estimate.basis is not None:
+        lines.append(f"tissue-weight basis: {estimate.basis}")
+    if estimate.event_uid:
+        lines.append(f"irradiation event: {estimate.event_uid}")
+    lines.append(f"model: {estimate.model_id} {estimate.model_version}")
+    if model is not None:
+        lines.append(f"formula: {model.formula}")
+    lines.append(f"method: {estimate.method}")
+    lines.append(f"reference tables: {estimate.table_version}")
+    if estimate.indicative:
+        lines.append("INDICATIVE: uses reference rows not verified in a primary source")
+    if estimate.inputs:
+        lines.append("inputs:")
+        lines.extend(f"  {name} = {value}" for name, value in estimate.inputs)
+    if estimate.coefficients:
+        lines.append("coefficients:")
+        lines.extend(
+            f"  {c.name} = {c.value:g} {c.unit} [{c.verification}] {c.locator}; source: {c.source}"
+            for c in estimate.coefficients
+        )
+    if estimate.findings:
+        lines.append("findings:")
+        lines.extend(f"  {f}" for f in estimate.findings)
+    return "\n".join(lines)

@@ -1,0 +1,259 @@
+"""Fluoroscopy / interventional: effective dose from KAP and peak skin dose from Ka,r.
+
+* E per event = c(procedure) x KAP; verified coefficients exist for cardiology only
+  (coronary angiography, PCI; per-event by added Cu filtration when the RDSR gives it).
+  Other procedures' coefficients are unverified: refused by default.
+* Peak skin dose (study level), always an estimate:
+  - with geometry in every event (source-to-RP and source-to-table distances):
+    ``D_skin,i = Ka,r,i x BSF x T_table x (d_RP / d_skin)^2`` per event, and the PSD is the
+    largest sum over events of the same projection (C-arm angles binned by 20 deg);
+  - otherwise a conservative **upper bound** ``sum Ka,r x BSF_max x T_max`` (every event on
+    the same skin spot, skin not closer to the source than the reference point).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from dosewatch.domain.codes import COPPER_KEYS, code_key
+from dosewatch.domain.errors import ReferenceDataError
+from dosewatch.domain.estimate import Coefficient, EstimateQuantity, WeightBasis
+from dosewatch.domain.report import DoseReport, ProjectionIrradiationEvent
+from organ_models.common import (
+    EstimationSettings,
+    ModelInfo,
+    Outcome,
+    build,
+    has_keyword,
+    words,
+)
+from organ_models.tables import ReferencePolicy, ReferenceRow, load_table
+
+EFFECTIVE = ModelInfo(
+    model_id="rf.effective.kap",
+    version="1.0.0",
+    modality="RF",
+    quantities=(EstimateQuantity.EFFECTIVE_DOSE,),
+    tables=("fluoro_conversion",),
+    formula="E = c(procedure[, Cu filtration]) x KAP",
+)
+SKIN = ModelInfo(
+    model_id="rf.skin.psd",
+    version="1.0.0",
+    modality="RF",
+    quantities=(EstimateQuantity.PEAK_SKIN_DOSE,),
+    tables=("skin_dose_factors",),
+    formula="PSD = sum Ka,r x BSF x T_table x (d_RP/d_skin)^2 (max over projections), "
+    "else upper bound sum Ka,r x BSF_max x T_max",
+    defaults=("reference point 15 cm toward the source from the isocentre when not reported",),
+)
+
+E_PCT = 30.0
+PSD_GEOMETRY_PCT = 50.0
+PSD_BOUND_PCT = 50.0
+ANGLE_BIN_DEG = 20.0
+
+#: keyword prefixes -> fluoro_conversion procedure (the verified cardiology rows)
+PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("pci", "ptca", "angioplast", "stent"), "PCI"),
+    (("coro", "coronar", "cardiac", "cathet", "cardio"), "coronary_angiography"),
+    (("tips",), "TIPS"),
+    (("embolisation", "embolization", "uae"), "uterine_artery_embolisation"),
+    (("chemoembol", "tace"), "hepatic_chemoembolisation"),
+    (("cerebral", "neuro", "anevrism", "aneurysm"), "cerebral_angiography_embolisation"),
+    (("lavement", "enema"), "barium_enema"),
+    (("swallow", "tog", "oesophag", "esophag", "transit"), "barium_swallow_meal"),
+)
+CARDIAC = frozenset({"PCI", "coronary_angiography"})
+CU_LEVELS_MM = (0.0, 0.1, 0.4, 0.9)
+
+
+def procedure_of(report: DoseReport) -> str | None:
+    study = report.study
+    tokens = words(
+        study.study_description, study.requested_procedure_description, study.series_description
+    )
+    for prefixes, procedure in PROCEDURES:
+        if has_keyword(tokens, prefixes):
+            return procedure
+    return None
+
+
+def copper_mm(event: ProjectionIrradiationEvent) -> float | None:
+    for f in event.filters:
+        if f.material is not None and code_key(f.material) in COPPER_KEYS:
+            thickness = f.thickness_maximum or f.thickness_minimum
+            if thickness is not None:
+                return thickness.value_in("mm")
+    return None
+
+
+def effective_dose_for_event(
+    event: ProjectionIrradiationEvent, report: DoseReport, settings: EstimationSettings
+) -> Outcome:
+    out = Outcome()
+    uid = event.irradiation_event_uid
+    if event.dose_area_product is None:
+        out.refuse(uid, "effective dose: no Dose Area Product in the event")
+        return out
+    procedure = procedure_of(report)
+    if procedure is None:
+        out.refuse(
+            uid,
+            "effective dose: procedure type not recognised from the study "
+            "description (E/KAP coefficients are procedure-specific)",
+        )
+        return out
+    kap = event.dose_area_product.value_in("Gy.cm2")
+    table = load_table("fluoro_conversion")
+    cu = copper_mm(event) if procedure in CARDIAC else None
+    try:
+        if cu is not None:
+            level = min(CU_LEVELS_MM, key=lambda x: abs(x - cu))
+            row = table.lookup(
+                settings.policy,
+                record_type="E_per_KAP",
+                procedure_or_quantity="cardiac_radiation_event_by_Cu_filtration",
+                qualifier=f"Cu={level:.1f} mm",
+            )
+            how = f"per-event factor for {level:.1f} mm Cu (reported {cu:g} mm)"
+        else:
+            row = table.lookup(
+                settings.policy, record_type="E_per_KAP", procedure_or_quantity=procedure
+            )
+            how = "procedure factor"
+    except ReferenceDataError as exc:
+        out.refuse(uid, f"effective dose: {exc}")
+        return out
+    c = row.require_value()
+    out.estimates.append(
+        build(
+            EFFECTIVE,
+            EstimateQuantity.EFFECTIVE_DOSE,
+            c * kap,
+            "mSv",
+            E_PCT,
+            event_uid=uid,
+            coefficients=(row.coefficient(f"E/KAP {procedure}"),),
+            inputs=(
+                ("kap", f"{kap:g} Gy.cm2"),
+                ("procedure", f"{procedure} (from description)"),
+                ("factor", how),
+            ),
+            method=f"E = c x KAP = {c:g} mSv/(Gy.cm2) x {kap:g} Gy.cm2",
+            basis=WeightBasis.ICRP103,
+        )
+    )
+    return out
+
+
+def skin_factor(name: str, policy: ReferencePolicy) -> ReferenceRow:
+    return load_table("skin_dose_factors").lookup(policy, factor=name)
+
+
+def _geometry(event: ProjectionIrradiationEvent) -> tuple[float, float] | None:
+    """(d_RP, d_skin) in cm, or None."""
+    d_table = event.distance_source_to_table_plane
+    if d_table is None:
+        return None
+    if event.distance_source_to_reference_point is not None:
+        d_rp = event.distance_source_to_reference_point.value_in("cm")
+    elif event.distance_source_to_isocenter is not None:
+        d_rp = event.distance_source_to_isocenter.value_in("cm") - 15.0
+    else:
+        return None
+    d_skin = d_table.value_in("cm")
+    if d_rp <= 0 or d_skin <= 0:
+        return None
+    return d_rp, d_skin
+
+
+def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
+    out = Outcome()
+    events = [e for e in report.events if isinstance(e, ProjectionIrradiationEvent)]
+    with_kar = [e for e in events if e.dose_rp is not None]
+    total_kar = sum(e.dose_rp.value_in("Gy") for e in with_kar if e.dose_rp is not None)
+    source = "sum of event Dose (RP)"
+    if not with_kar:
+        totals = [
+            a.dose_rp_total.value_in("Gy")
+            for a in report.projection_accumulated
+            if a.dose_rp_total is not None
+        ]
+        if not totals:
+            out.refuse(None, "peak skin dose: no Dose (RP) in events or accumulated data")
+            return out
+        total_kar = sum(totals)
+        source = "accumulated Dose (RP) Total"
+    try:
+        bsf = skin_factor("backscatter_factor", settings.policy)
+        table_t = skin_factor("table_pad_transmission", settings.policy)
+    except ReferenceDataError as exc:
+        out.refuse(None, f"peak skin dose: {exc}")
+        return out
+    geometries = [_geometry(e) for e in with_kar]
+    if with_kar and all(g is not None for g in geometries):
+        bins: dict[tuple[int, int], float] = defaultdict(float)
+        b, t = bsf.require_value(), table_t.require_value()
+        for event, geo in zip(with_kar, geometries, strict=True):
+            assert geo is not None and event.dose_rp is not None
+            d_rp, d_skin = geo
+            primary = event.positioner_primary_angle
+            secondary = event.positioner_secondary_angle
+            p = primary.value if primary is not None else 0.0
+            s = secondary.value if secondary is not None else 0.0
+            under_table = abs(p) < 90.0 and abs(s) < 90.0
+            dose = event.dose_rp.value_in("Gy") * b * (t if under_table else 1.0)
+            dose *= (d_rp / d_skin) ** 2
+            bins[(round(p / ANGLE_BIN_DEG), round(s / ANGLE_BIN_DEG))] += dose
+        psd_gy = max(bins.values())
+        coefficients: tuple[Coefficient, ...] = (
+            bsf.coefficient("BSF"),
+            table_t.coefficient("T_table"),
+        )
+        out.estimates.append(
+            build(
+                SKIN,
+                EstimateQuantity.PEAK_SKIN_DOSE,
+                psd_gy * 1000.0,
+                "mGy",
+                PSD_GEOMETRY_PCT,
+                event_uid=None,
+                coefficients=coefficients,
+                inputs=(
+                    ("ka_r_total", f"{total_kar:g} Gy ({source})"),
+                    ("events", f"{len(with_kar)} with geometry"),
+                    ("projections", f"{len(bins)} angle bins of {ANGLE_BIN_DEG:g} deg"),
+                ),
+                method="ESTIMATE (no skin map): PSD = max over projection bins of sum Ka,r x BSF "
+                "x T_table (under-table tube) x (d_RP/d_skin)^2; events of one bin assumed to hit "
+                "the same skin area, table translation not tracked",
+            )
+        )
+        return out
+    b_max = bsf.number("value_high") or bsf.require_value()
+    t_max = table_t.number("value_high") or table_t.require_value()
+    factor = b_max * t_max
+    out.estimates.append(
+        build(
+            SKIN,
+            EstimateQuantity.PEAK_SKIN_DOSE,
+            total_kar * factor * 1000.0,
+            "mGy",
+            PSD_BOUND_PCT,
+            event_uid=None,
+            coefficients=(
+                bsf.coefficient("BSF (upper end)", b_max, "1"),
+                table_t.coefficient("T_table (upper end)", t_max, "1"),
+            ),
+            inputs=(
+                ("ka_r_total", f"{total_kar:g} Gy ({source})"),
+                ("geometry", "not reported for every event"),
+            ),
+            method="UPPER BOUND (no geometry): PSD < sum Ka,r x BSF_max x T_max = "
+            f"{total_kar:g} Gy x {factor:.3g}; assumes all fields on one skin spot and skin "
+            "not closer to the source than the reference point",
+            upper_bound=True,
+        )
+    )
+    return out

@@ -1,0 +1,32 @@
+"""The model registry: every model the engine may run, by id, with its version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
+from organ_models.common import ModelInfo
+
+_MODELS: tuple[ModelInfo, ...] = (
+    ct.MODEL,
+    ct_organs.MODEL,
+    ssde.MODEL,
+    ssde.REPORTED,
+    radiography.EFFECTIVE,
+    radiography.ESD,
+    fluoroscopy.EFFECTIVE,
+    fluoroscopy.SKIN,
+    mammography.REPORTED,
+    mammography.DANCE,
+    nuclear.MODEL,
+    nuclear.REPORTED,
+    nuclear.FROM_ORGANS,
+)
+
+REGISTRY: Mapping[str, ModelInfo] = MappingProxyType({m.model_id: m for m in _MODELS})
+
+
+def get_model(model_id: str) -> ModelInfo:
+    """A registered model by id (KeyError when unknown)."""
+    return REGISTRY[model_id]
