@@ -1,12 +1,600 @@
-"""(being written)"""
+"""TID 10011 CT Radiation Dose: CT irradiation events and accumulated dose.
+
+Reads TID 10012 CT Accumulated Dose Data, TID 10013 CT Irradiation Event Data (one per
+CT Acquisition container), TID 10014 CT Acquisition Parameters with its CT X-Ray Source
+Parameters, TID 10015 CT Dose Check Details (:mod:`rdsr_parsers.tid10015_dose_check`)
+and the size-specific items (SSDE 113930, Water Equivalent Diameter 113980, Derived
+Effective Diameter 113933, Measurement Method CID 10023). The same reader serves X-Ray
+Radiation Dose SR, Enhanced X-Ray Radiation Dose SR and GE CT reports sent as Enhanced SR.
+
+Accumulated totals are kept as reported; event sums are only compared with them. The
+effective dose a device reports is kept apart from any estimate of ours. Each container
+is looked up through its direct children only: the tree built by the dispatcher is never
+walked again.
+"""
 
 from __future__ import annotations
 
-from dosewatch.domain.errors import UnsupportedObjectError
-from dosewatch.domain.report import DoseReport
+from dataclasses import dataclass
+
+from pydicom.sr.coding import Code
+
+from dosewatch.domain import codes
+from dosewatch.domain.codes import CodeKey, code_key, code_str, same
+from dosewatch.domain.errors import MissingMandatoryItemError
+from dosewatch.domain.findings import Severity
+from dosewatch.domain.report import (
+    UNIT_CTDIVOL,
+    UNIT_DLP,
+    UNIT_EFFECTIVE_DOSE,
+    UNIT_LENGTH,
+    UNIT_TIME,
+    CtAccumulatedDose,
+    CtIrradiationEvent,
+    CtXRaySource,
+    DoseCheckDetails,
+    DoseModality,
+    DoseReport,
+    Measurement,
+)
+from dosewatch.domain.units import Quantity
+from rdsr_parsers import quirks
 from rdsr_parsers.common import SrDocument
 from rdsr_parsers.context import ParseContext
+from rdsr_parsers.sr import (
+    ContentItem,
+    count_of,
+    datetime_of,
+    num_of,
+    read_code,
+    read_numbers,
+    read_quantity,
+    read_text,
+    read_uid,
+    require,
+)
+from rdsr_parsers.tid10015_dose_check import read_dose_check_details
+from rdsr_parsers.values import as_text
+
+#: One CT irradiation event longer than this is not credible (helical 4DCT ~ 2 min).
+EXPOSURE_TIME_LIMIT_S = 600.0
+#: Relative difference between the DLP total and the event sum reported as a finding.
+TOTALS_TOLERANCE = 0.005
+
+UNIT_KV = "kV"
+UNIT_MA = "mA"
+UNIT_RATIO = "{ratio}"
+UNIT_CTDI_PER_CHARGE = "mGy/mA.s"
+UNIT_E_PER_DLP = "mSv/(mGy.cm)"
+
+_K_IRRADIATION_EVENT_UID = code_key(codes.IRRADIATION_EVENT_UID)
+
+#: Items of CT Acquisition Parameters read into dedicated fields (the rest of the NUM
+#: items are kept as Measurement).
+_PARAMETER_KEYS: frozenset[CodeKey] = frozenset(
+    code_key(c)
+    for c in (
+        codes.CT_EXPOSURE_TIME,
+        codes.SCANNING_LENGTH,
+        codes.EXPOSED_RANGE,
+        codes.NOMINAL_SINGLE_COLLIMATION_WIDTH,
+        codes.NOMINAL_TOTAL_COLLIMATION_WIDTH,
+        codes.PITCH_FACTOR,
+        codes.NUMBER_OF_X_RAY_SOURCES,
+        codes.SIZE_SPECIFIC_DOSE_ESTIMATE,
+        codes.WATER_EQUIVALENT_DIAMETER,
+        codes.DERIVED_EFFECTIVE_DIAMETER,
+    )
+)
+_DOSE_KEYS: frozenset[CodeKey] = frozenset(
+    code_key(c)
+    for c in (
+        codes.MEAN_CTDIVOL,
+        codes.DLP,
+        codes.MEAN_CTDIFREEAIR,
+        codes.CTDIFREEAIR_CALCULATION_FACTOR,
+        codes.EFFECTIVE_DOSE,
+        codes.EFFECTIVE_DOSE_CONVERSION_FACTOR,
+        codes.SIZE_SPECIFIC_DOSE_ESTIMATE,
+        codes.WATER_EQUIVALENT_DIAMETER,
+        codes.DERIVED_EFFECTIVE_DIAMETER,
+    )
+)
+#: Acquisition Parameters items whose absence is recorded (TID 10014 type M).
+_MANDATORY_PARAMETERS = (
+    codes.CT_EXPOSURE_TIME,
+    codes.SCANNING_LENGTH,
+    codes.NOMINAL_SINGLE_COLLIMATION_WIDTH,
+    codes.NOMINAL_TOTAL_COLLIMATION_WIDTH,
+    codes.NUMBER_OF_X_RAY_SOURCES,
+    codes.CT_X_RAY_SOURCE_PARAMETERS,
+)
 
 
 def read_ct_report(document: SrDocument, ctx: ParseContext) -> DoseReport:
-    raise UnsupportedObjectError("reader not written yet")
+    """The DoseReport of a TID 10011 CT Radiation Dose document (modality CT)."""
+    root = document.root
+    acquisitions = root.all(codes.CT_ACQUISITION)
+    accumulated_item = root.first(codes.CT_ACCUMULATED_DOSE_DATA)
+    if not acquisitions and accumulated_item is None:
+        raise MissingMandatoryItemError(
+            "TID 10011 CT Radiation Dose report has neither a CT Acquisition (DCM:113819) "
+            "nor CT Accumulated Dose Data (DCM:113811): no dose information",
+            content_path="root",
+            concept=code_str(codes.CT_ACQUISITION),
+        )
+    accumulated = None
+    if accumulated_item is None:
+        require(root, codes.CT_ACCUMULATED_DOSE_DATA, ctx, what="CT Accumulated Dose Data")
+    else:
+        accumulated = _read_accumulated(accumulated_item, ctx)
+    if not acquisitions:
+        ctx.info(
+            "ct.no_acquisitions",
+            "report holds CT Accumulated Dose Data but no CT Acquisition; totals only",
+            path="root",
+        )
+    events = tuple(_read_event(item, ctx) for item in acquisitions)
+    _check_events(events, acquisitions, ctx)
+    if accumulated is not None:
+        _compare_totals(accumulated, events, ctx)
+    return document.report(DoseModality.CT, events=events, ct_accumulated=accumulated)
+
+
+# ------------------------------------------------------------------ TID 10012 accumulated
+
+
+def _read_accumulated(container: ContentItem, ctx: ParseContext) -> CtAccumulatedDose:
+    """CT Accumulated Dose Data (TID 10012), values as the object states them."""
+    count_item = require(
+        container,
+        codes.TOTAL_NUMBER_OF_IRRADIATION_EVENTS,
+        ctx,
+        what="Total Number of Irradiation Events",
+    )
+    dlp_item = require(
+        container, codes.CT_DOSE_LENGTH_PRODUCT_TOTAL, ctx, what="CT Dose Length Product Total"
+    )
+    effective_item = container.first(codes.CT_EFFECTIVE_DOSE_TOTAL)
+    effective = authority = None
+    if effective_item is not None:
+        effective = read_quantity(
+            effective_item, ctx, to_unit=UNIT_EFFECTIVE_DOSE, expect_unit=UNIT_EFFECTIVE_DOSE
+        )
+        authority_item = effective_item.first(codes.REFERENCE_AUTHORITY) or container.first(
+            codes.REFERENCE_AUTHORITY
+        )
+        if authority_item is not None:
+            authority = _code_or_text(authority_item, ctx)
+    return CtAccumulatedDose(
+        total_number_of_irradiation_events=(
+            None
+            if count_item is None
+            else count_of(container, codes.TOTAL_NUMBER_OF_IRRADIATION_EVENTS, ctx)
+        ),
+        dlp_total=(
+            None
+            if dlp_item is None
+            else _dose(dlp_item, ctx, to_unit=UNIT_DLP, what="CT Dose Length Product Total")
+        ),
+        effective_dose_total=effective,
+        effective_dose_reference_authority=authority,
+        comment=_text(container, codes.COMMENT),
+    )
+
+
+def _compare_totals(
+    accumulated: CtAccumulatedDose, events: tuple[CtIrradiationEvent, ...], ctx: ParseContext
+) -> None:
+    count = accumulated.total_number_of_irradiation_events
+    if count is not None and count != len(events):
+        ctx.info(
+            "totals.event_count_differs",
+            f"Total Number of Irradiation Events states {count}, the report holds "
+            f"{len(events)} CT Acquisition containers",
+            concept=code_str(codes.TOTAL_NUMBER_OF_IRRADIATION_EVENTS),
+        )
+    total = accumulated.dlp_total
+    if total is None or not events:
+        return
+    event_sum = sum(e.dlp.value for e in events if e.dlp is not None)
+    scale = max(abs(total.value), abs(event_sum))
+    if scale > 0 and abs(total.value - event_sum) > TOTALS_TOLERANCE * scale:
+        ctx.info(
+            "totals.differ_from_events",
+            f"CT Dose Length Product Total {total.value:g} {UNIT_DLP} differs from the sum of "
+            f"event DLPs {event_sum:g} {UNIT_DLP} by more than {TOTALS_TOLERANCE:.1%}; "
+            "both kept, the total as reported",
+            concept=code_str(codes.CT_DOSE_LENGTH_PRODUCT_TOTAL),
+        )
+
+
+# ------------------------------------------------------------------ TID 10013 events
+
+
+@dataclass(frozen=True, slots=True)
+class _Parameters:
+    """CT Acquisition Parameters (TID 10014) of one event."""
+
+    exposure_time: Quantity | None = None
+    scanning_length: Quantity | None = None
+    exposed_range: Quantity | None = None
+    nominal_single_collimation_width: Quantity | None = None
+    nominal_total_collimation_width: Quantity | None = None
+    pitch_factor: Quantity | None = None
+    number_of_xray_sources: int | None = None
+    xray_sources: tuple[CtXRaySource, ...] = ()
+    xray_modulation_type: str | None = None
+    other: tuple[Measurement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Size:
+    """Size-specific items (SSDE, water-equivalent and effective diameter)."""
+
+    ssde: Quantity | None = None
+    ssde_method: Code | None = None
+    water_equivalent_diameter: Quantity | None = None
+    derived_effective_diameter: Quantity | None = None
+
+
+def _read_event(acquisition: ContentItem, ctx: ParseContext) -> CtIrradiationEvent:
+    """One CT Acquisition container (TID 10013)."""
+    uid = None
+    uid_item = require(acquisition, codes.IRRADIATION_EVENT_UID, ctx, what="Irradiation Event UID")
+    if uid_item is not None:
+        uid = read_uid(uid_item, ctx)
+    acquisition_type = _acquisition_type(acquisition, ctx)
+    localizer = same(acquisition_type, codes.CONSTANT_ANGLE_ACQUISITION)
+    params_item = acquisition.first(codes.CT_ACQUISITION_PARAMETERS)
+    if params_item is None:
+        _missing(
+            ctx, acquisition, codes.CT_ACQUISITION_PARAMETERS, "acquisition parameters unknown"
+        )
+        params = _Parameters()
+    else:
+        params = _read_parameters(params_item, ctx)
+    modulation = params.xray_modulation_type or _modulation_type(acquisition, ctx)
+
+    dose_item = acquisition.first(codes.CT_DOSE)
+    ctdivol = dlp = ctdifreeair = ctdi_factor = effective = effective_factor = None
+    phantom: Code | None = None
+    alerts: tuple[DoseCheckDetails, ...] = ()
+    dose_other: tuple[Measurement, ...] = ()
+    size = _Size()
+    if dose_item is None:
+        if not localizer:
+            # MC: CT Dose is required unless the acquisition is a localizer
+            require(acquisition, codes.CT_DOSE, ctx, what="CT Dose container (not a localizer)")
+    else:
+        ctdivol_item = require(dose_item, codes.MEAN_CTDIVOL, ctx, what="Mean CTDIvol")
+        if ctdivol_item is not None:
+            ctdivol = _dose(ctdivol_item, ctx, to_unit=UNIT_CTDIVOL, what="Mean CTDIvol")
+        dlp_item = require(dose_item, codes.DLP, ctx, what="DLP")
+        if dlp_item is not None:
+            dlp = _dose(dlp_item, ctx, to_unit=UNIT_DLP, what="DLP")
+        phantom_item = dose_item.first(codes.CTDIW_PHANTOM_TYPE)
+        if phantom_item is None:
+            _missing(ctx, dose_item, codes.CTDIW_PHANTOM_TYPE, "16/32 cm phantom unknown")
+        else:
+            phantom = read_code(phantom_item, ctx)
+        ctdifreeair = num_of(
+            dose_item, codes.MEAN_CTDIFREEAIR, ctx, to_unit=UNIT_CTDIVOL, expect_unit=UNIT_CTDIVOL
+        )
+        ctdi_factor = num_of(
+            dose_item, codes.CTDIFREEAIR_CALCULATION_FACTOR, ctx, to_unit=UNIT_CTDI_PER_CHARGE
+        )
+        effective, effective_factor = _effective_dose(dose_item, ctx)
+        alerts = read_dose_check_details(dose_item, ctx)
+        dose_other = _other_numbers(dose_item, _DOSE_KEYS, ctx)
+        size = _read_size(dose_item, ctx)
+    if size.ssde is None and size.water_equivalent_diameter is None and params_item is not None:
+        size = _read_size(params_item, ctx)
+
+    return CtIrradiationEvent(
+        irradiation_event_uid=uid,
+        acquisition_type=acquisition_type,
+        acquisition_protocol=_text(acquisition, codes.ACQUISITION_PROTOCOL),
+        target_region=_target_region(acquisition, ctx),
+        datetime_started=datetime_of(acquisition, codes.DATETIME_STARTED, ctx),
+        ctdivol=ctdivol,
+        ctdiw_phantom_type=phantom,
+        dlp=dlp,
+        mean_ctdifreeair=ctdifreeair,
+        ctdifreeair_calculation_factor=ctdi_factor,
+        scanning_length=params.scanning_length,
+        exposed_range=params.exposed_range,
+        nominal_single_collimation_width=params.nominal_single_collimation_width,
+        nominal_total_collimation_width=params.nominal_total_collimation_width,
+        pitch_factor=params.pitch_factor,
+        exposure_time=params.exposure_time,
+        number_of_xray_sources=params.number_of_xray_sources,
+        xray_sources=params.xray_sources,
+        xray_modulation_type=modulation,
+        ssde=size.ssde,
+        water_equivalent_diameter=size.water_equivalent_diameter,
+        derived_effective_diameter=size.derived_effective_diameter,
+        ssde_method=size.ssde_method,
+        reported_effective_dose=effective,
+        reported_effective_dose_conversion_factor=effective_factor,
+        dose_check_alerts=alerts,
+        comment=_text(acquisition, codes.COMMENT),
+        other_measurements=params.other + dose_other,
+    )
+
+
+def _acquisition_type(acquisition: ContentItem, ctx: ParseContext) -> Code | None:
+    item = acquisition.first(codes.CT_ACQUISITION_TYPE)
+    if item is None:
+        _missing(ctx, acquisition, codes.CT_ACQUISITION_TYPE, "localizer or scan unknown")
+        return None
+    return read_code(item, ctx)
+
+
+def _target_region(acquisition: ContentItem, ctx: ParseContext) -> Code | None:
+    """Target Region (123014, CID 4030); missing or empty -> WARNING and None."""
+    item = acquisition.first(codes.TARGET_REGION)
+    if item is None:
+        _missing(ctx, acquisition, codes.TARGET_REGION, "target region unknown")
+        return None
+    if (
+        not item.dataset.get("ConceptCodeSequence")
+        and as_text(item.dataset.get("TextValue")) is None
+    ):
+        quirk = quirks.lookup(
+            "empty_target_region", code_str(codes.TARGET_REGION) or "", ctx.manufacturer, ctx.model
+        )
+        note = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
+        ctx.warn(
+            "value.empty_code",
+            f"Target Region CODE item without a coded value; target region unknown{note}",
+            path=item.path,
+            concept=code_str(codes.TARGET_REGION),
+        )
+        return None
+    return read_code(item, ctx)
+
+
+def _modulation_type(container: ContentItem, ctx: ParseContext) -> str | None:
+    """X-Ray Modulation Type (113842): TEXT, or a CODE kept by its meaning for display."""
+    item = container.first(codes.X_RAY_MODULATION_TYPE)
+    if item is None:
+        return None
+    if item.value_type == "CODE":
+        code = read_code(item, ctx)
+        return None if code is None else code.meaning
+    return read_text(item)
+
+
+def _effective_dose(
+    dose_item: ContentItem, ctx: ParseContext
+) -> tuple[Quantity | None, Quantity | None]:
+    """Effective Dose (113839) as reported by the device, and its conversion factor."""
+    item = dose_item.first(codes.EFFECTIVE_DOSE)
+    if item is None:
+        return None, None
+    value = read_quantity(item, ctx, to_unit=UNIT_EFFECTIVE_DOSE, expect_unit=UNIT_EFFECTIVE_DOSE)
+    factor_item = item.first(codes.EFFECTIVE_DOSE_CONVERSION_FACTOR) or dose_item.first(
+        codes.EFFECTIVE_DOSE_CONVERSION_FACTOR
+    )
+    factor = None
+    if factor_item is not None:
+        factor = read_quantity(factor_item, ctx, to_unit=UNIT_E_PER_DLP)
+    return value, factor
+
+
+def _read_size(container: ContentItem, ctx: ParseContext) -> _Size:
+    """SSDE (113930) with its Measurement Method (CID 10023) and the diameters it used.
+
+    The diameters are read below the SSDE item (INFERRED FROM) or beside it.
+    """
+    ssde_item = container.first(codes.SIZE_SPECIFIC_DOSE_ESTIMATE)
+    ssde = method = None
+    scopes = [container]
+    if ssde_item is not None:
+        ssde = read_quantity(ssde_item, ctx, to_unit=UNIT_CTDIVOL, expect_unit=UNIT_CTDIVOL)
+        method_item = ssde_item.first(codes.MEASUREMENT_METHOD)
+        if method_item is not None:
+            method = read_code(method_item, ctx)
+        scopes.insert(0, ssde_item)
+    diameters: list[Quantity | None] = []
+    for concept in (codes.WATER_EQUIVALENT_DIAMETER, codes.DERIVED_EFFECTIVE_DIAMETER):
+        value = None
+        for scope in scopes:
+            found = scope.first(concept)
+            if found is not None:
+                value = read_quantity(found, ctx, to_unit=UNIT_LENGTH, expect_unit=UNIT_LENGTH)
+                break
+        diameters.append(value)
+    return _Size(ssde, method, diameters[0], diameters[1])
+
+
+# ------------------------------------------------------------------ TID 10014 parameters
+
+
+def _read_parameters(container: ContentItem, ctx: ParseContext) -> _Parameters:
+    """CT Acquisition Parameters (TID 10014) and its CT X-Ray Source Parameters."""
+    missing = [c for c in _MANDATORY_PARAMETERS if container.first(c) is None]
+    if missing:
+        names = ", ".join(f"{code_str(c)} {c.meaning}" for c in missing)
+        ctx.info(
+            "template.missing_parameter",
+            f"CT Acquisition Parameters without {names}",
+            path=container.path,
+            concept=code_str(codes.CT_ACQUISITION_PARAMETERS),
+        )
+    exposure_time = _length_or_time(container, codes.CT_EXPOSURE_TIME, UNIT_TIME, ctx)
+    if exposure_time is not None and exposure_time.value > EXPOSURE_TIME_LIMIT_S:
+        _implausible_exposure_time(container, exposure_time, ctx)
+    sources = tuple(
+        _read_source(item, ctx) for item in container.all(codes.CT_X_RAY_SOURCE_PARAMETERS)
+    )
+    count = count_of(container, codes.NUMBER_OF_X_RAY_SOURCES, ctx)
+    if count is not None and sources and count != len(sources):
+        ctx.warn(
+            "ct.source_count_mismatch",
+            f"Number of X-Ray Sources states {count} but {len(sources)} CT X-Ray Source "
+            "Parameters containers are present; both kept",
+            path=container.path,
+            concept=code_str(codes.NUMBER_OF_X_RAY_SOURCES),
+        )
+    return _Parameters(
+        exposure_time=exposure_time,
+        scanning_length=_length_or_time(container, codes.SCANNING_LENGTH, UNIT_LENGTH, ctx),
+        exposed_range=_length_or_time(container, codes.EXPOSED_RANGE, UNIT_LENGTH, ctx),
+        nominal_single_collimation_width=_length_or_time(
+            container, codes.NOMINAL_SINGLE_COLLIMATION_WIDTH, UNIT_LENGTH, ctx
+        ),
+        nominal_total_collimation_width=_length_or_time(
+            container, codes.NOMINAL_TOTAL_COLLIMATION_WIDTH, UNIT_LENGTH, ctx
+        ),
+        pitch_factor=num_of(container, codes.PITCH_FACTOR, ctx, to_unit=UNIT_RATIO),
+        number_of_xray_sources=count,
+        xray_sources=sources,
+        xray_modulation_type=_modulation_type(container, ctx),
+        other=_other_numbers(container, _PARAMETER_KEYS, ctx),
+    )
+
+
+def _read_source(container: ContentItem, ctx: ParseContext) -> CtXRaySource:
+    """One CT X-Ray Source Parameters container (113831)."""
+    return CtXRaySource(
+        identification=_text(container, codes.IDENTIFICATION_OF_THE_X_RAY_SOURCE),
+        kvp=num_of(container, codes.KVP, ctx, to_unit=UNIT_KV, expect_unit=UNIT_KV),
+        maximum_tube_current=num_of(
+            container, codes.MAXIMUM_X_RAY_TUBE_CURRENT, ctx, to_unit=UNIT_MA, expect_unit=UNIT_MA
+        ),
+        tube_current=num_of(
+            container, codes.X_RAY_TUBE_CURRENT, ctx, to_unit=UNIT_MA, expect_unit=UNIT_MA
+        ),
+        exposure_time_per_rotation=num_of(
+            container,
+            codes.EXPOSURE_TIME_PER_ROTATION,
+            ctx,
+            to_unit=UNIT_TIME,
+            expect_unit=UNIT_TIME,
+        ),
+    )
+
+
+def _implausible_exposure_time(
+    container: ContentItem, exposure_time: Quantity, ctx: ParseContext
+) -> None:
+    item = container.first(codes.CT_EXPOSURE_TIME)
+    quirk = quirks.lookup(
+        "ct_exposure_time_ms", code_str(codes.CT_EXPOSURE_TIME) or "", ctx.manufacturer, ctx.model
+    )
+    note = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
+    ctx.warn(
+        "value.implausible",
+        f"Exposure Time {exposure_time.value:g} s exceeds {EXPOSURE_TIME_LIMIT_S:g} s, not "
+        f"credible for one CT irradiation event (probably ms sent as s){note}; kept as sent",
+        path=None if item is None else item.path,
+        concept=code_str(codes.CT_EXPOSURE_TIME),
+    )
+
+
+# ------------------------------------------------------------------ small readers
+
+
+def _length_or_time(
+    container: ContentItem, concept: Code, unit: str, ctx: ParseContext
+) -> Quantity | None:
+    return num_of(container, concept, ctx, to_unit=unit, expect_unit=unit)
+
+
+def _dose(item: ContentItem, ctx: ParseContext, *, to_unit: str, what: str) -> Quantity | None:
+    """A dose indicator: canonical unit, WARNING when present but unusable or negative."""
+    value = read_quantity(item, ctx, to_unit=to_unit, expect_unit=to_unit)
+    if value is None:
+        ctx.warn(
+            "value.unavailable",
+            f"{what} present without a usable value; the event keeps no {what}",
+            path=item.path,
+            concept=item.concept_str,
+        )
+    elif value.value < 0:
+        ctx.warn(
+            "value.implausible",
+            f"negative {what} {value.value:g} {to_unit}; kept as sent",
+            path=item.path,
+            concept=item.concept_str,
+        )
+    return value
+
+
+def _other_numbers(
+    container: ContentItem, known: frozenset[CodeKey], ctx: ParseContext
+) -> tuple[Measurement, ...]:
+    """NUM children without a dedicated field, kept with their unit as sent."""
+    out: list[Measurement] = []
+    for item in container.children:
+        if item.value_type != "NUM" or item.concept in known:
+            continue
+        numbers, unit = read_numbers(item, ctx)
+        value = Quantity(numbers[0], unit) if numbers and unit is not None else None
+        meaning = _meaning(item) or item.concept[1]
+        out.append(Measurement(Code(item.concept[1], item.concept[0], meaning), value, item.path))
+    return tuple(out)
+
+
+def _meaning(item: ContentItem) -> str | None:
+    seq = item.dataset.get("ConceptNameCodeSequence")
+    return as_text(seq[0].get("CodeMeaning")) if seq else None
+
+
+def _text(container: ContentItem, concept: Code) -> str | None:
+    item = container.first(concept)
+    return None if item is None else read_text(item)
+
+
+def _code_or_text(item: ContentItem, ctx: ParseContext) -> Code | str | None:
+    """A TEXT or CODE item (e.g. Reference Authority, where the template allows both)."""
+    if item.value_type == "TEXT":
+        return read_text(item)
+    return read_code(item, ctx)
+
+
+def _missing(ctx: ParseContext, parent: ContentItem, concept: Code, consequence: str) -> None:
+    """A mandatory item whose absence loses no dose value: WARNING naming it and its path."""
+    ctx.add(
+        Severity.WARNING,
+        "template.missing_item",
+        f"mandatory {concept.meaning} ({code_str(concept)}) is missing; {consequence}",
+        path=parent.path or "root",
+        concept=code_str(concept),
+    )
+
+
+def _check_events(
+    events: tuple[CtIrradiationEvent, ...], acquisitions: list[ContentItem], ctx: ParseContext
+) -> None:
+    """Report-level checks: duplicate event UIDs, localizers recorded without dose."""
+    seen: set[str] = set()
+    for event, item in zip(events, acquisitions, strict=True):
+        uid = event.irradiation_event_uid
+        if uid is None:
+            continue
+        if uid in seen:
+            uid_item = item.first(codes.IRRADIATION_EVENT_UID)
+            ctx.warn(
+                "ct.duplicate_event_uid",
+                f"Irradiation Event UID {uid} repeated within the report; both events kept",
+                path=item.path if uid_item is None else uid_item.path,
+                concept=f"{_K_IRRADIATION_EVENT_UID[0]}:{_K_IRRADIATION_EVENT_UID[1]}",
+            )
+        seen.add(uid)
+    localizers = sum(
+        1
+        for event in events
+        if event.ctdivol is None
+        and event.dlp is None
+        and same(event.acquisition_type, codes.CONSTANT_ANGLE_ACQUISITION)
+    )
+    if localizers:
+        ctx.info(
+            "ct.localizer_without_dose",
+            f"{localizers} localizer event(s) (Constant Angle Acquisition) without CT Dose "
+            "values, as TID 10013 allows",
+            concept=code_str(codes.CONSTANT_ANGLE_ACQUISITION),
+        )

@@ -238,6 +238,21 @@ BREAST: Final = _sct("76752008", "Breast")
 RIGHT_BREAST: Final = _sct("73056007", "Right breast")
 LEFT_BREAST: Final = _sct("80248007", "Left breast")
 # (projection parser may add codes below this line)
+#: TID 10003B Exposure Time (ms); 113735 (PROJECTION_EXPOSURE_TIME) is its retired variant
+X_RAY_SOURCE_EXPOSURE_TIME: Final = _dcm("113824", "Exposure Time")
+#: CID 10032 Projection X-Ray Acquisition Device Types (value of ACQUISITION_DEVICE_TYPE)
+FLUOROSCOPY_GUIDED_PROJECTION_RADIOGRAPHY_SYSTEM: Final = _dcm(
+    "113957", "Fluoroscopy-Guided Projection Radiography System"
+)
+INTEGRATED_PROJECTION_RADIOGRAPHY_SYSTEM: Final = _dcm(
+    "113958", "Integrated Projection Radiography System"
+)
+CASSETTE_BASED_PROJECTION_RADIOGRAPHY_SYSTEM: Final = _dcm(
+    "113959", "Cassette-based Projection Radiography System"
+)
+IRRADIATION_EVENT_LABEL: Final = _dcm("113605", "Irradiation Event Label")
+CALIBRATION: Final = _dcm("122505", "Calibration")
+DETECTOR_TYPE: Final = _dcm("113947", "Detector Type")
 
 # --------------------------------------------------------------------- TID 10011-10016 CT
 CT_ACCUMULATED_DOSE_DATA: Final = _dcm("113811", "CT Accumulated Dose Data")
@@ -281,6 +296,30 @@ WATER_EQUIVALENT_DIAMETER: Final = _dcm("113980", "Water Equivalent Diameter")
 DERIVED_EFFECTIVE_DIAMETER: Final = _dcm("113933", "Derived Effective Diameter")
 AAPM_220: Final = _dcm("113987", "AAPM 220")
 # (CT parser may add codes below this line)
+EXPOSED_RANGE: Final = _dcm("113899", "Exposed Range")
+# TID 10015 CT Dose Check Details (NEMA XR 25)
+DLP_ALERT_VALUE_CONFIGURED: Final = _dcm("113901", "DLP Alert Value Configured")
+CTDIVOL_ALERT_VALUE_CONFIGURED: Final = _dcm("113902", "CTDIvol Alert Value Configured")
+DLP_ALERT_VALUE: Final = _dcm("113903", "DLP Alert Value")
+CTDIVOL_ALERT_VALUE: Final = _dcm("113904", "CTDIvol Alert Value")
+ACCUMULATED_DLP_FORWARD_ESTIMATE: Final = _dcm("113905", "Accumulated DLP Forward Estimate")
+ACCUMULATED_CTDIVOL_FORWARD_ESTIMATE: Final = _dcm(
+    "113906", "Accumulated CTDIvol Forward Estimate"
+)
+DLP_NOTIFICATION_VALUE_CONFIGURED: Final = _dcm("113909", "DLP Notification Value Configured")
+CTDIVOL_NOTIFICATION_VALUE_CONFIGURED: Final = _dcm(
+    "113910", "CTDIvol Notification Value Configured"
+)
+DLP_NOTIFICATION_VALUE: Final = _dcm("113911", "DLP Notification Value")
+CTDIVOL_NOTIFICATION_VALUE: Final = _dcm("113912", "CTDIvol Notification Value")
+DLP_FORWARD_ESTIMATE: Final = _dcm("113913", "DLP Forward Estimate")
+CTDIVOL_FORWARD_ESTIMATE: Final = _dcm("113914", "CTDIvol Forward Estimate")
+PERSON_NAME: Final = _dcm("113870", "Person Name")
+PERSON_ROLE_IN_PROCEDURE: Final = _dcm("113875", "Person Role in Procedure")
+IRRADIATION_AUTHORIZING: Final = _dcm("113850", "Irradiation Authorizing")
+#: CID 230 Yes-No (legacy SRT R-0038D / R-00339)
+YES: Final = _sct("373066001", "Yes")
+NO: Final = _sct("373067005", "No")
 
 # --------------------------------------------------- TID 10021-10023 radiopharmaceutical
 RADIOPHARMACEUTICAL_ADMINISTRATION: Final = _dcm("113502", "Radiopharmaceutical Administration")
@@ -305,3 +344,23 @@ FINDING_SITE: Final = _sct("363698007", "Finding Site")
 ORGAN_DOSE: Final = _dcm("113518", "Organ Dose")
 ICRP_PUBLICATION_106: Final = _dcm("113523", "ICRP Publication 106")
 # (radiopharmaceutical parser may add codes below this line)
+#: TID 10021 row "Associated Procedure" (SRT G-C2D0), the RRDSR's procedure reported
+ASSOCIATED_PROCEDURE: Final = _sct("363589002", "Associated Procedure")
+SITE_OF: Final = _sct("272737002", "Site of")  # TID 10022 child of Route of administration
+MASS: Final = _sct("118538004", "Mass")  # TID 10023 organ mass (g)
+RADIOPHARMACEUTICAL_SPECIFIC_ACTIVITY: Final = _dcm(
+    "123007", "Radiopharmaceutical Specific Activity"
+)
+RADIOPHARMACEUTICAL_VOLUME: Final = _dcm("123005", "Radiopharmaceutical Volume")
+#: CID 7455 Sex (DCM values and their SCT equivalents)
+SEX_MALE_KEYS: Final[frozenset[CodeKey]] = frozenset({("DCM", "M"), ("SCT", "248153007")})
+SEX_FEMALE_KEYS: Final[frozenset[CodeKey]] = frozenset({("DCM", "F"), ("SCT", "248152002")})
+SEX_OTHER_KEYS: Final[frozenset[CodeKey]] = frozenset({("DCM", "O")})
+# image headers (DX/CR/PX/IO, MG, NM/PT, CT): coded values built from attribute text
+ALUMINUM: Final = _sct("12503006", "Aluminum")
+COPPER: Final = _sct("66925006", "Copper")
+MOLYBDENUM: Final = _sct("71128006", "Molybdenum")
+RHODIUM: Final = _sct("59801003", "Rhodium")
+TUNGSTEN: Final = _sct("26194003", "Tungsten")
+SILVER: Final = _sct("41967008", "Silver")
+COMPRESSION_FORCE: Final = _dcm("111647", "Compression Force")
