@@ -98,9 +98,9 @@ def agent_of(admin: RadiopharmaceuticalAdministration) -> tuple[str | None, list
         if key is not None:
             return key, []
     tokens = words(admin.radiopharmaceutical_name)
-    joined = ["".join(tokens), *tokens]
+    joined = "".join(tokens)
     for prefixes, key in AGENT_KEYWORDS:
-        if has_keyword(joined, prefixes):
+        if has_keyword(tokens, prefixes) or any(len(p) >= 5 and p in joined for p in prefixes):
             return key, [
                 finding(
                     "model.agent_from_text",

@@ -1,0 +1,220 @@
+"""Reference policy, loader validation, API shape, reasons, explain."""
+
+from __future__ import annotations
+
+import pytest
+
+from dosewatch.domain.errors import ReferenceDataError
+from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
+from dosewatch.domain.report import DoseModality, DoseReport
+from organ_models import (
+    REGISTRY,
+    EstimationSettings,
+    PatientOverrides,
+    ReferencePolicy,
+    estimate,
+    estimate_with_reasons,
+    estimates_to_json,
+    explain,
+    load_all,
+    patient_from_report,
+)
+from organ_models.patient import Patient
+from organ_models.tables import USABLE_LEVELS, parse_table
+from tests.organ_models import builders as b
+
+
+def all_modalities() -> list[DoseReport]:
+    return [
+        b.report(
+            DoseModality.CT,
+            (b.ct_event(), b.ct_event("1.2", region=b.HEAD, head_phantom=True, dw_mm=170)),
+        ),
+        b.report(DoseModality.CT, (b.ct_event(deff_mm=280),), b.patient(weight=90, height_m=1.7)),
+        b.report(DoseModality.CT, (b.ct_event(),), b.patient(age=5)),
+        b.report(DoseModality.RADIOGRAPHY, (b.projection_event(),), description="Thorax face"),
+        b.report(
+            DoseModality.FLUOROSCOPY,
+            (b.projection_event(), b.projection_event("2.2")),
+            description="coronarographie",
+        ),
+        b.report(
+            DoseModality.FLUOROSCOPY, (b.projection_event(geometry=True),), description="TIPS"
+        ),
+        b.report(DoseModality.MAMMOGRAPHY, (b.mammo_event(), b.mammo_event("3.2", agd=None))),
+        b.report(DoseModality.NUCLEAR_MEDICINE, (b.nm_admin(),)),
+    ]
+
+
+def test_every_table_loads_and_validates() -> None:
+    tables = load_all()
+    assert set(tables) >= {"ct_k_factors", "nm_dose_coefficients", "icrp103_tissue_weights"}
+    assert all(t.version.split("+")[1] for t in tables.values())
+
+
+def test_loader_refuses_unknown_verification_level() -> None:
+    bad = (
+        b"factor,application,value,value_low,value_high,unit,source,verification,notes\n"
+        b"backscatter_factor,x,1.3,1.2,1.4,1,some source,probably,\n"
+    )
+    with pytest.raises(ReferenceDataError, match="verification"):
+        parse_table("skin_dose_factors", bad)
+
+
+def test_loader_refuses_non_numeric_value() -> None:
+    bad = (
+        b"factor,application,value,value_low,value_high,unit,source,verification,notes\n"
+        b"backscatter_factor,x,about 1.3,,,1,some source,verified,\n"
+    )
+    with pytest.raises(ReferenceDataError, match="not a number"):
+        parse_table("skin_dose_factors", bad)
+
+
+def test_no_unverified_row_is_used_by_default() -> None:
+    used = 0
+    for report in all_modalities():
+        for est in estimate(report):
+            assert not est.indicative
+            for c in est.coefficients:
+                assert c.verification in USABLE_LEVELS, (est.model_id, c.locator)
+                used += 1
+    assert used > 20
+
+
+def test_radiography_effective_dose_refused_by_default_indicative_when_allowed() -> None:
+    report = all_modalities()[3]
+    result = estimate_with_reasons(report)
+    assert not [e for e in result.estimates if e.quantity is EstimateQuantity.EFFECTIVE_DOSE]
+    assert any("refused by the reference policy" in r.reason for r in result.not_estimated)
+    allowed = estimate(report, settings=EstimationSettings(ReferencePolicy(allow_indicative=True)))
+    e = [x for x in allowed if x.quantity is EstimateQuantity.EFFECTIVE_DOSE]
+    assert e[0].indicative and e[0].uncertainty_pct >= 100 and "INDICATIVE" in e[0].method
+    assert e[0].value.value == pytest.approx(0.15 * 10.0)  # midpoint of 0.1-0.2
+
+
+def test_every_report_yields_estimates_or_reasons_with_full_provenance() -> None:
+    for report in all_modalities():
+        result = estimate_with_reasons(report)
+        assert result.estimates or result.not_estimated
+        for est in result.estimates:
+            assert est.value.unit in ("mSv", "mGy")
+            assert est.model_id in REGISTRY and est.model_version
+            assert est.table_version and est.uncertainty_pct > 0 and est.method
+            if est.quantity is EstimateQuantity.EFFECTIVE_DOSE:
+                assert est.basis is not None
+
+
+def test_fluoro_skin_dose_bound_without_geometry_point_with_geometry() -> None:
+    no_geo = estimate(all_modalities()[4])
+    psd = [e for e in no_geo if e.quantity is EstimateQuantity.PEAK_SKIN_DOSE]
+    assert len(psd) == 1 and psd[0].upper_bound
+    assert psd[0].value.value == pytest.approx(0.2 * 1.4 * 0.9 * 1000)
+    geo = estimate(all_modalities()[5])
+    psd = [e for e in geo if e.quantity is EstimateQuantity.PEAK_SKIN_DOSE]
+    assert not psd[0].upper_bound
+    assert psd[0].value.value == pytest.approx(100 * 1.35 * 0.8 * (60 / 70) ** 2)
+
+
+def test_tips_effective_dose_refused_by_default() -> None:
+    result = estimate_with_reasons(all_modalities()[5])
+    assert any("TIPS" in r.reason for r in result.not_estimated)
+
+
+def test_json_shape_exact() -> None:
+    items = estimates_to_json(estimate(all_modalities()[0]))
+    assert items
+    keys = {
+        "event_uid",
+        "quantity",
+        "organ",
+        "value",
+        "unit",
+        "uncertainty_pct",
+        "model",
+        "model_version",
+        "basis",
+    }
+    for item in items:
+        assert set(item) == keys
+        assert item["quantity"] in ("effective_dose", "organ_dose", "peak_skin_dose", "ssde")
+        assert item["basis"] in ("ICRP103", "ICRP60", None)
+    organ = [i for i in items if i["quantity"] == "organ_dose"]
+    assert organ and all(i["organ"].isdigit() for i in organ)
+
+
+def test_explain_names_formula_coefficients_and_sources() -> None:
+    est = next(
+        e for e in estimate(all_modalities()[0]) if e.quantity is EstimateQuantity.EFFECTIVE_DOSE
+    )
+    text = explain(est)
+    assert "E = k x DLP" in text and "ct_k_factors.csv row" in text
+    assert "PMC3326072" in text and "ICRP103" in text
+
+
+def test_patient_overrides_and_implausible_age() -> None:
+    report = b.report(DoseModality.CT, (b.ct_event(),), b.patient(age=162, sex="O"))
+    p = patient_from_report(report)
+    assert p.age_years is None and p.sex is None and p.findings
+    p = patient_from_report(
+        report, PatientOverrides(age_years=8, sex="f", weight_kg=30, height_cm=130)
+    )
+    assert (p.age_years, p.sex, p.weight_kg, p.height_cm) == (8, "F", 30, 130)
+    assert dict(p.origin)["age_years"] == "override"
+
+
+def test_region_from_protocol_keywords_with_finding_and_more_uncertainty() -> None:
+    coded = estimate(b.report(DoseModality.CT, (b.ct_event(),)))
+    text = estimate_with_reasons(
+        b.report(DoseModality.CT, (b.ct_event(region=None, protocol="THORAX C+"),))
+    )
+    e1 = next(e for e in coded if e.quantity is EstimateQuantity.EFFECTIVE_DOSE)
+    e2 = next(e for e in text.estimates if e.quantity is EstimateQuantity.EFFECTIVE_DOSE)
+    assert e1.value == e2.value and e2.uncertainty_pct > e1.uncertainty_pct
+    assert any(f.code == "model.region_from_text" for f in text.findings)
+
+
+def test_unknown_region_gives_reason() -> None:
+    result = estimate_with_reasons(
+        b.report(DoseModality.CT, (b.ct_event(region=None, protocol="Scout"),))
+    )
+    assert any("region unknown" in r.reason for r in result.not_estimated)
+
+
+def test_bases_never_mixed_in_one_estimate_and_flagged() -> None:
+    es = estimate(
+        b.report(DoseModality.NUCLEAR_MEDICINE, (b.nm_admin(),)),
+        settings=EstimationSettings(basis=WeightBasis.ICRP60),
+    )
+    bases = {e.basis for e in es if e.quantity is EstimateQuantity.EFFECTIVE_DOSE}
+    assert bases == {WeightBasis.ICRP60}
+
+
+def test_reported_organ_doses_kept_with_authority_and_set_completeness_checked() -> None:
+    from dosewatch.domain.report import OrganDose
+    from organ_models.organs import TISSUE_CODES
+
+    keys = ("lung", "liver", "bladder", "brain")
+    doses = tuple(
+        OrganDose(TISSUE_CODES[k], None, b.q(1.5, "mGy"), reference_authority="ICRP 128")
+        for k in keys
+    )
+    report = b.report(DoseModality.NUCLEAR_MEDICINE, (b.nm_admin(organ_doses=doses),))
+    result = estimate_with_reasons(report, Patient(age_years=40, sex="M"))
+    reported = [e for e in result.estimates if e.model_id == "nm.reported_organ_dose"]
+    assert len(reported) == len(keys)
+    assert all(("authority", "ICRP 128") in e.inputs for e in reported)
+    assert all(e.value.value == 1.5 for e in reported)
+    # an incomplete organ set gives no E through the tissue weights, with a finding
+    assert not [e for e in result.estimates if e.model_id == "nm.effective_from_organs"]
+    assert any(f.code == "model.organ_set_incomplete" for f in result.findings)
+
+
+def test_child_ct_chest_organs_outside_field_are_scatter_level() -> None:
+    es = estimate(
+        b.report(DoseModality.CT, (b.ct_event(ctdivol=4.0, kv=80),)), Patient(age_years=5, sex="F")
+    )
+    organs = {e.organ.value: e for e in es if e.organ is not None}
+    # Lee 2012 Table IV: thyroid 5 y, 80 kV, h = 1.0; brain 0.014
+    assert organs["69748006"].value.value == pytest.approx(4.0)
+    assert organs["12738006"].value.value == pytest.approx(0.056)
+    assert organs["12738006"].uncertainty_pct >= 100
