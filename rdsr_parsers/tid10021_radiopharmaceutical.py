@@ -365,11 +365,14 @@ def _effective_dose(
             concept=item.concept_str,
         )
     if item not in container.children:
-        quirk = quirks.lookup("nested_effective_dose", "99SHS:220001", ctx.manufacturer, ctx.model)
+        parent = next(c for c in container.children if any(d is item for d in c.walk()))
+        quirk = quirks.lookup(
+            "nested_effective_dose", parent.concept_str, ctx.manufacturer, ctx.model
+        )
         label = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
         ctx.info(
             "template.nonstandard_container",
-            f"effective dose nested in a non-standard container{label}; read as reported",
+            f"effective dose nested in container {parent.concept_str}{label}; read as reported",
             path=item.path,
             concept=item.concept_str,
         )
