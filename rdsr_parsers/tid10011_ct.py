@@ -2,10 +2,11 @@
 
 Reads TID 10012 CT Accumulated Dose Data, TID 10013 CT Irradiation Event Data (one per
 CT Acquisition container), TID 10014 CT Acquisition Parameters with its CT X-Ray Source
-Parameters, TID 10015 CT Dose Check Details (:mod:`rdsr_parsers.tid10015_dose_check`)
-and the size-specific items (SSDE 113930, Water Equivalent Diameter 113980, Derived
-Effective Diameter 113933, Measurement Method CID 10023). The same reader serves X-Ray
-Radiation Dose SR, Enhanced X-Ray Radiation Dose SR and GE CT reports sent as Enhanced SR.
+Parameters (:mod:`rdsr_parsers.tid10014_ct_parameters`), TID 10015 CT Dose Check Details
+(:mod:`rdsr_parsers.tid10015_dose_check`) and the size-specific items (SSDE 113930, Water
+Equivalent Diameter 113980, Derived Effective Diameter 113933, Measurement Method CID
+10023). The same reader serves X-Ray Radiation Dose SR, Enhanced X-Ray Radiation Dose SR
+and GE CT reports sent as Enhanced SR.
 
 Accumulated totals are kept as reported; event sums are only compared with them. The
 effective dose a device reports is kept apart from any estimate of ours. Each container
@@ -28,10 +29,8 @@ from dosewatch.domain.report import (
     UNIT_DLP,
     UNIT_EFFECTIVE_DOSE,
     UNIT_LENGTH,
-    UNIT_TIME,
     CtAccumulatedDose,
     CtIrradiationEvent,
-    CtXRaySource,
     DoseCheckDetails,
     DoseModality,
     DoseReport,
@@ -47,45 +46,29 @@ from rdsr_parsers.sr import (
     datetime_of,
     num_of,
     read_code,
-    read_numbers,
     read_quantity,
     read_text,
     read_uid,
     require,
 )
+from rdsr_parsers.tid10014_ct_parameters import (
+    CtAcquisitionParameters,
+    modulation_type,
+    other_numbers,
+    read_acquisition_parameters,
+    text_child,
+)
 from rdsr_parsers.tid10015_dose_check import read_dose_check_details
 from rdsr_parsers.values import as_text
 
-#: One CT irradiation event longer than this is not credible (helical 4DCT ~ 2 min).
-EXPOSURE_TIME_LIMIT_S = 600.0
 #: Relative difference between the DLP total and the event sum reported as a finding.
 TOTALS_TOLERANCE = 0.005
 
-UNIT_KV = "kV"
-UNIT_MA = "mA"
-UNIT_RATIO = "{ratio}"
 UNIT_CTDI_PER_CHARGE = "mGy/mA.s"
 UNIT_E_PER_DLP = "mSv/(mGy.cm)"
 
 _K_IRRADIATION_EVENT_UID = code_key(codes.IRRADIATION_EVENT_UID)
 
-#: Items of CT Acquisition Parameters read into dedicated fields (the rest of the NUM
-#: items are kept as Measurement).
-_PARAMETER_KEYS: frozenset[CodeKey] = frozenset(
-    code_key(c)
-    for c in (
-        codes.CT_EXPOSURE_TIME,
-        codes.SCANNING_LENGTH,
-        codes.EXPOSED_RANGE,
-        codes.NOMINAL_SINGLE_COLLIMATION_WIDTH,
-        codes.NOMINAL_TOTAL_COLLIMATION_WIDTH,
-        codes.PITCH_FACTOR,
-        codes.NUMBER_OF_X_RAY_SOURCES,
-        codes.SIZE_SPECIFIC_DOSE_ESTIMATE,
-        codes.WATER_EQUIVALENT_DIAMETER,
-        codes.DERIVED_EFFECTIVE_DIAMETER,
-    )
-)
 _DOSE_KEYS: frozenset[CodeKey] = frozenset(
     code_key(c)
     for c in (
@@ -99,15 +82,6 @@ _DOSE_KEYS: frozenset[CodeKey] = frozenset(
         codes.WATER_EQUIVALENT_DIAMETER,
         codes.DERIVED_EFFECTIVE_DIAMETER,
     )
-)
-#: Acquisition Parameters items whose absence is recorded (TID 10014 type M).
-_MANDATORY_PARAMETERS = (
-    codes.CT_EXPOSURE_TIME,
-    codes.SCANNING_LENGTH,
-    codes.NOMINAL_SINGLE_COLLIMATION_WIDTH,
-    codes.NOMINAL_TOTAL_COLLIMATION_WIDTH,
-    codes.NUMBER_OF_X_RAY_SOURCES,
-    codes.CT_X_RAY_SOURCE_PARAMETERS,
 )
 
 
@@ -165,7 +139,7 @@ def _read_accumulated(container: ContentItem, ctx: ParseContext) -> CtAccumulate
             codes.REFERENCE_AUTHORITY
         )
         if authority_item is not None:
-            authority = _code_or_text(authority_item, ctx)
+            authority = _code_ortext_child(authority_item, ctx)
     return CtAccumulatedDose(
         total_number_of_irradiation_events=(
             None
@@ -179,7 +153,7 @@ def _read_accumulated(container: ContentItem, ctx: ParseContext) -> CtAccumulate
         ),
         effective_dose_total=effective,
         effective_dose_reference_authority=authority,
-        comment=_text(container, codes.COMMENT),
+        comment=text_child(container, codes.COMMENT),
     )
 
 
@@ -213,22 +187,6 @@ def _compare_totals(
 
 
 @dataclass(frozen=True, slots=True)
-class _Parameters:
-    """CT Acquisition Parameters (TID 10014) of one event."""
-
-    exposure_time: Quantity | None = None
-    scanning_length: Quantity | None = None
-    exposed_range: Quantity | None = None
-    nominal_single_collimation_width: Quantity | None = None
-    nominal_total_collimation_width: Quantity | None = None
-    pitch_factor: Quantity | None = None
-    number_of_xray_sources: int | None = None
-    xray_sources: tuple[CtXRaySource, ...] = ()
-    xray_modulation_type: str | None = None
-    other: tuple[Measurement, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class _Size:
     """Size-specific items (SSDE, water-equivalent and effective diameter)."""
 
@@ -251,10 +209,10 @@ def _read_event(acquisition: ContentItem, ctx: ParseContext) -> CtIrradiationEve
         _missing(
             ctx, acquisition, codes.CT_ACQUISITION_PARAMETERS, "acquisition parameters unknown"
         )
-        params = _Parameters()
+        params = CtAcquisitionParameters()
     else:
-        params = _read_parameters(params_item, ctx)
-    modulation = params.xray_modulation_type or _modulation_type(acquisition, ctx)
+        params = read_acquisition_parameters(params_item, ctx)
+    modulation = params.xray_modulation_type or modulation_type(acquisition, ctx)
 
     dose_item = acquisition.first(codes.CT_DOSE)
     ctdivol = dlp = ctdifreeair = ctdi_factor = effective = effective_factor = None
@@ -286,7 +244,7 @@ def _read_event(acquisition: ContentItem, ctx: ParseContext) -> CtIrradiationEve
         )
         effective, effective_factor = _effective_dose(dose_item, ctx)
         alerts = read_dose_check_details(dose_item, ctx)
-        dose_other = _other_numbers(dose_item, _DOSE_KEYS, ctx)
+        dose_other = other_numbers(dose_item, _DOSE_KEYS, ctx)
         size = _read_size(dose_item, ctx)
     if size.ssde is None and size.water_equivalent_diameter is None and params_item is not None:
         size = _read_size(params_item, ctx)
@@ -294,7 +252,7 @@ def _read_event(acquisition: ContentItem, ctx: ParseContext) -> CtIrradiationEve
     return CtIrradiationEvent(
         irradiation_event_uid=uid,
         acquisition_type=acquisition_type,
-        acquisition_protocol=_text(acquisition, codes.ACQUISITION_PROTOCOL),
+        acquisition_protocol=text_child(acquisition, codes.ACQUISITION_PROTOCOL),
         target_region=_target_region(acquisition, ctx),
         datetime_started=datetime_of(acquisition, codes.DATETIME_STARTED, ctx),
         ctdivol=ctdivol,
@@ -318,7 +276,7 @@ def _read_event(acquisition: ContentItem, ctx: ParseContext) -> CtIrradiationEve
         reported_effective_dose=effective,
         reported_effective_dose_conversion_factor=effective_factor,
         dose_check_alerts=alerts,
-        comment=_text(acquisition, codes.COMMENT),
+        comment=text_child(acquisition, codes.COMMENT),
         other_measurements=params.other + dose_other,
     )
 
@@ -353,17 +311,6 @@ def _target_region(acquisition: ContentItem, ctx: ParseContext) -> Code | None:
         )
         return None
     return read_code(item, ctx)
-
-
-def _modulation_type(container: ContentItem, ctx: ParseContext) -> str | None:
-    """X-Ray Modulation Type (113842): TEXT, or a CODE kept by its meaning for display."""
-    item = container.first(codes.X_RAY_MODULATION_TYPE)
-    if item is None:
-        return None
-    if item.value_type == "CODE":
-        code = read_code(item, ctx)
-        return None if code is None else code.meaning
-    return read_text(item)
 
 
 def _effective_dose(
@@ -409,98 +356,7 @@ def _read_size(container: ContentItem, ctx: ParseContext) -> _Size:
     return _Size(ssde, method, diameters[0], diameters[1])
 
 
-# ------------------------------------------------------------------ TID 10014 parameters
-
-
-def _read_parameters(container: ContentItem, ctx: ParseContext) -> _Parameters:
-    """CT Acquisition Parameters (TID 10014) and its CT X-Ray Source Parameters."""
-    missing = [c for c in _MANDATORY_PARAMETERS if container.first(c) is None]
-    if missing:
-        names = ", ".join(f"{code_str(c)} {c.meaning}" for c in missing)
-        ctx.info(
-            "template.missing_parameter",
-            f"CT Acquisition Parameters without {names}",
-            path=container.path,
-            concept=code_str(codes.CT_ACQUISITION_PARAMETERS),
-        )
-    exposure_time = _length_or_time(container, codes.CT_EXPOSURE_TIME, UNIT_TIME, ctx)
-    if exposure_time is not None and exposure_time.value > EXPOSURE_TIME_LIMIT_S:
-        _implausible_exposure_time(container, exposure_time, ctx)
-    sources = tuple(
-        _read_source(item, ctx) for item in container.all(codes.CT_X_RAY_SOURCE_PARAMETERS)
-    )
-    count = count_of(container, codes.NUMBER_OF_X_RAY_SOURCES, ctx)
-    if count is not None and sources and count != len(sources):
-        ctx.warn(
-            "ct.source_count_mismatch",
-            f"Number of X-Ray Sources states {count} but {len(sources)} CT X-Ray Source "
-            "Parameters containers are present; both kept",
-            path=container.path,
-            concept=code_str(codes.NUMBER_OF_X_RAY_SOURCES),
-        )
-    return _Parameters(
-        exposure_time=exposure_time,
-        scanning_length=_length_or_time(container, codes.SCANNING_LENGTH, UNIT_LENGTH, ctx),
-        exposed_range=_length_or_time(container, codes.EXPOSED_RANGE, UNIT_LENGTH, ctx),
-        nominal_single_collimation_width=_length_or_time(
-            container, codes.NOMINAL_SINGLE_COLLIMATION_WIDTH, UNIT_LENGTH, ctx
-        ),
-        nominal_total_collimation_width=_length_or_time(
-            container, codes.NOMINAL_TOTAL_COLLIMATION_WIDTH, UNIT_LENGTH, ctx
-        ),
-        pitch_factor=num_of(container, codes.PITCH_FACTOR, ctx, to_unit=UNIT_RATIO),
-        number_of_xray_sources=count,
-        xray_sources=sources,
-        xray_modulation_type=_modulation_type(container, ctx),
-        other=_other_numbers(container, _PARAMETER_KEYS, ctx),
-    )
-
-
-def _read_source(container: ContentItem, ctx: ParseContext) -> CtXRaySource:
-    """One CT X-Ray Source Parameters container (113831)."""
-    return CtXRaySource(
-        identification=_text(container, codes.IDENTIFICATION_OF_THE_X_RAY_SOURCE),
-        kvp=num_of(container, codes.KVP, ctx, to_unit=UNIT_KV, expect_unit=UNIT_KV),
-        maximum_tube_current=num_of(
-            container, codes.MAXIMUM_X_RAY_TUBE_CURRENT, ctx, to_unit=UNIT_MA, expect_unit=UNIT_MA
-        ),
-        tube_current=num_of(
-            container, codes.X_RAY_TUBE_CURRENT, ctx, to_unit=UNIT_MA, expect_unit=UNIT_MA
-        ),
-        exposure_time_per_rotation=num_of(
-            container,
-            codes.EXPOSURE_TIME_PER_ROTATION,
-            ctx,
-            to_unit=UNIT_TIME,
-            expect_unit=UNIT_TIME,
-        ),
-    )
-
-
-def _implausible_exposure_time(
-    container: ContentItem, exposure_time: Quantity, ctx: ParseContext
-) -> None:
-    item = container.first(codes.CT_EXPOSURE_TIME)
-    quirk = quirks.lookup(
-        "ct_exposure_time_ms", code_str(codes.CT_EXPOSURE_TIME) or "", ctx.manufacturer, ctx.model
-    )
-    note = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
-    ctx.warn(
-        "value.implausible",
-        f"Exposure Time {exposure_time.value:g} s exceeds {EXPOSURE_TIME_LIMIT_S:g} s, not "
-        f"credible for one CT irradiation event (probably ms sent as s){note}; kept as sent",
-        path=None if item is None else item.path,
-        concept=code_str(codes.CT_EXPOSURE_TIME),
-    )
-
-
 # ------------------------------------------------------------------ small readers
-
-
-def _length_or_time(
-    container: ContentItem, concept: Code, unit: str, ctx: ParseContext
-) -> Quantity | None:
-    return num_of(container, concept, ctx, to_unit=unit, expect_unit=unit)
 
 
 def _dose(item: ContentItem, ctx: ParseContext, *, to_unit: str, what: str) -> Quantity | None:
@@ -523,32 +379,7 @@ def _dose(item: ContentItem, ctx: ParseContext, *, to_unit: str, what: str) -> Q
     return value
 
 
-def _other_numbers(
-    container: ContentItem, known: frozenset[CodeKey], ctx: ParseContext
-) -> tuple[Measurement, ...]:
-    """NUM children without a dedicated field, kept with their unit as sent."""
-    out: list[Measurement] = []
-    for item in container.children:
-        if item.value_type != "NUM" or item.concept in known:
-            continue
-        numbers, unit = read_numbers(item, ctx)
-        value = Quantity(numbers[0], unit) if numbers and unit is not None else None
-        meaning = _meaning(item) or item.concept[1]
-        out.append(Measurement(Code(item.concept[1], item.concept[0], meaning), value, item.path))
-    return tuple(out)
-
-
-def _meaning(item: ContentItem) -> str | None:
-    seq = item.dataset.get("ConceptNameCodeSequence")
-    return as_text(seq[0].get("CodeMeaning")) if seq else None
-
-
-def _text(container: ContentItem, concept: Code) -> str | None:
-    item = container.first(concept)
-    return None if item is None else read_text(item)
-
-
-def _code_or_text(item: ContentItem, ctx: ParseContext) -> Code | str | None:
+def _code_ortext_child(item: ContentItem, ctx: ParseContext) -> Code | str | None:
     """A TEXT or CODE item (e.g. Reference Authority, where the template allows both)."""
     if item.value_type == "TEXT":
         return read_text(item)
