@@ -22,6 +22,18 @@ class Settings(BaseSettings):
         default=False,
         description="allow reference rows not verified (results labelled 'indicative')",
     )
+    pseudonym_key: str | None = Field(
+        default=None,
+        description="HMAC-SHA256 key of person pseudonyms; default: a random key kept in "
+        "<data_dir>/pseudonym.key (created on first use)",
+        repr=False,
+    )
+    establishment_source: str = Field(
+        default="institution_name",
+        description="where the ingest reads the establishment from: institution_name | "
+        "calling_ae | explicit (then --establishment is required)",
+    )
+    workers: int = Field(default=1, ge=1, description="default number of ingest processes")
 
     def effective_database_url(self) -> str:
         if self.database_url:

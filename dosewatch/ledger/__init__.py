@@ -1,0 +1,1 @@
+"""The per-patient cumulative dose ledger: schema, migrations, ingest use case, identity."""

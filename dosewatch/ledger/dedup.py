@@ -1,0 +1,318 @@
+"""De-duplication rules: what a report adds to its study, and what counts.
+
+Real archives send the same exposure several times. The rules, all decided per study
+(the study row is locked while a report is recorded, so they see a consistent state):
+
+**Event identity.** An event is keyed in its study by its Irradiation Event UID (TID 10003 /
+10013) or Radiopharmaceutical Administration Event UID (TID 10022). Without a UID, the key
+is a hash of the event's kind, start date-time and dose values when the start is known (so a
+re-sent image with a new SOP Instance UID still matches), else ``<SOP Instance UID>#<n>``.
+
+**Report rank.** ``rank = (is_rdsr, content date-time, SOP Instance UID)``: an RDSR outranks
+an image header, then the later object, then the larger UID — a total order, so the outcome
+never depends on arrival order.
+
+**Covering (supersede).** With ``I`` the incoming event keys and ``K`` those of a current
+report of the same study: if ``I ⊇ K`` and (``I ≠ K`` or the incoming report ranks higher),
+the incoming report *supersedes* the stored one (a cumulative per-exposure RDSR, an image
+twin, a re-sent object with a new SOP Instance UID); symmetrically, an incoming report covered
+by a current one is stored as superseded. An image header never supersedes an RDSR.
+Disjoint or partly overlapping event sets (a continued study) are both current; shared events
+are stored once.
+
+**Values.** A shared event keeps the values of the highest-ranked current report containing
+it (superseded reports hand their events to the report that covers them). When two objects
+send the same event key with different values, the event is kept once and ``conflict`` is
+set; the losing values are kept in a ledger finding of the report that sent them.
+
+**Counting (RDSR vs image headers).** Image headers and an RDSR of the same exposure must
+never be summed. An event read from an image header is ``counted = False`` when its study
+has a current RDSR of the same modality family, unless it *fills a gap*: its start
+date-time is known, the RDSR's events have known start times, and it lies more than
+:data:`GAP_MARGIN` outside their span (images acquired after the RDSR was closed). This is
+recomputed for the whole study after every report (:func:`recount`), so an RDSR arriving
+after the headers un-counts them, and the result is independent of arrival order.
+Uncounted events are kept (never deleted) for provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dosewatch.domain import codes
+from dosewatch.domain.report import (
+    UNIT_ACTIVITY,
+    UNIT_AGD,
+    UNIT_CTDIVOL,
+    UNIT_DLP,
+    UNIT_DOSE_RP,
+    UNIT_KAP,
+    UNIT_TIME,
+    CtIrradiationEvent,
+    DoseReport,
+    IrradiationEvent,
+    MammographyIrradiationEvent,
+    ProjectionIrradiationEvent,
+    RadiopharmaceuticalAdministration,
+    SourceKind,
+)
+from dosewatch.domain.units import Quantity
+from dosewatch.ledger.models import EventRow, ReportRow, ReportStatus
+
+#: margin around an RDSR's event span within which header events are taken as the same exposures
+GAP_MARGIN = timedelta(seconds=60)
+
+#: columns of :class:`EventRow` that carry the event's values (compared for conflicts)
+VALUE_COLUMNS = (
+    "event_uid",
+    "kind",
+    "modality",
+    "from_header",
+    "datetime_started",
+    "acquisition_protocol",
+    "event_type",
+    "target_region",
+    "laterality",
+    "ctdivol_mgy",
+    "dlp_mgy_cm",
+    "ctdi_phantom_cm",
+    "ssde_mgy",
+    "kap_gy_cm2",
+    "ka_r_gy",
+    "agd_mgy",
+    "exposure_time_s",
+    "activity_mbq",
+    "radionuclide",
+    "radiopharmaceutical",
+)
+#: columns that define "the same values" (provenance columns excluded)
+_HASHED = tuple(c for c in VALUE_COLUMNS if c not in {"from_header", "modality"})
+
+
+def is_header(source_kind: str) -> bool:
+    return source_kind == SourceKind.IMAGE_HEADER.value
+
+
+def _num(quantity: Quantity | None, unit: str) -> float | None:
+    if quantity is None:
+        return None
+    value = quantity.value_in(unit)
+    return value if math.isfinite(value) else None
+
+
+def _first(values: Sequence[Quantity]) -> Quantity | None:
+    return values[0] if values else None
+
+
+def _code(code: object) -> str | None:
+    if code is None:
+        return None
+    if isinstance(code, str):
+        return code[:80]
+    return codes.code_str(code)  # type: ignore[arg-type]
+
+
+def _text(value: str | None, limit: int = 200) -> str | None:
+    return None if value is None else value[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class EventValues:
+    """One event of an incoming report, flattened to ledger columns."""
+
+    key: str
+    values: dict[str, Any]
+    value_hash: str
+
+
+def event_values(event: IrradiationEvent, report: DoseReport) -> dict[str, Any]:
+    """The ledger columns of one domain event, in canonical units."""
+    v: dict[str, Any] = dict.fromkeys(VALUE_COLUMNS)
+    v["event_uid"] = event.irradiation_event_uid
+    v["modality"] = report.modality.value
+    v["from_header"] = report.source_kind is SourceKind.IMAGE_HEADER
+    if isinstance(event, CtIrradiationEvent):
+        v.update(
+            kind="ct",
+            datetime_started=event.datetime_started,
+            acquisition_protocol=_text(event.acquisition_protocol),
+            event_type=_code(event.acquisition_type),
+            target_region=_code(event.target_region),
+            ctdivol_mgy=_num(event.ctdivol, UNIT_CTDIVOL),
+            dlp_mgy_cm=_num(event.dlp, UNIT_DLP),
+            ctdi_phantom_cm=event.phantom_diameter_cm,
+            ssde_mgy=_num(event.ssde, UNIT_CTDIVOL),
+            exposure_time_s=_num(event.exposure_time, UNIT_TIME),
+        )
+    elif isinstance(event, ProjectionIrradiationEvent):
+        v.update(
+            kind="projection",
+            datetime_started=event.datetime_started,
+            acquisition_protocol=_text(event.acquisition_protocol),
+            event_type=_code(event.event_type),
+            target_region=_code(event.anatomical_structure),
+            laterality=_code(event.laterality),
+            kap_gy_cm2=_num(event.dose_area_product, UNIT_KAP),
+            ka_r_gy=_num(event.dose_rp, UNIT_DOSE_RP),
+            exposure_time_s=_num(event.irradiation_duration or event.exposure_time, UNIT_TIME),
+        )
+    elif isinstance(event, MammographyIrradiationEvent):
+        v.update(
+            kind="mammography",
+            datetime_started=event.datetime_started,
+            acquisition_protocol=_text(event.acquisition_protocol),
+            event_type=_code(event.event_type),
+            target_region=_code(event.anatomical_structure),
+            laterality=_code(event.laterality),
+            agd_mgy=_num(event.average_glandular_dose, UNIT_AGD),
+            kap_gy_cm2=_num(event.dose_area_product, UNIT_KAP),
+            ka_r_gy=_num(event.dose_rp, UNIT_DOSE_RP),
+            exposure_time_s=_num(event.exposure_time, UNIT_TIME),
+        )
+    elif isinstance(event, RadiopharmaceuticalAdministration):
+        agent = _code(event.radiopharmaceutical_agent) or _text(event.radiopharmaceutical_name)
+        v.update(
+            kind="nm",
+            datetime_started=event.start_datetime,
+            activity_mbq=_num(event.administered_activity, UNIT_ACTIVITY),
+            radionuclide=_code(event.radionuclide),
+            radiopharmaceutical=agent,
+        )
+    else:  # pragma: no cover - the IrradiationEvent union is closed
+        raise TypeError(f"unknown event type {type(event).__name__}")
+    return v
+
+
+def value_hash(values: dict[str, Any]) -> str:
+    """A stable digest of the values that define an event (floats to 9 significant digits)."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, float):
+            return f"{value:.9g}"
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return value
+
+    payload = json.dumps([norm(values[c]) for c in _HASHED], separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def event_key(values: dict[str, Any], sop_instance_uid: str, index: int, digest: str) -> str:
+    uid = values.get("event_uid")
+    if uid:
+        return str(uid)
+    if values.get("datetime_started") is not None:
+        return "h:" + digest[:40]
+    return f"{sop_instance_uid}#{index}"
+
+
+def incoming_events(report: DoseReport) -> tuple[list[EventValues], list[str]]:
+    """The report's events keyed for the ledger, and keys repeated inside the report.
+
+    An event key sent twice in one object keeps its first occurrence (the repeat is
+    returned so that the caller records a finding).
+    """
+    seen: dict[str, EventValues] = {}
+    repeated: list[str] = []
+    for index, event in enumerate(report.events):
+        values = event_values(event, report)
+        digest = value_hash(values)
+        key = event_key(values, report.sop_instance_uid, index, digest)
+        if key in seen:
+            repeated.append(key)
+            continue
+        seen[key] = EventValues(key, values, digest)
+    return list(seen.values()), repeated
+
+
+# --------------------------------------------------------------------------- rank, covering
+
+
+Rank = tuple[bool, datetime, str]
+
+
+def rank(source_kind: str, content_datetime: datetime | None, sop_instance_uid: str) -> Rank:
+    """The total order of reports of a study (see the module docstring)."""
+    return (not is_header(source_kind), content_datetime or datetime.min, sop_instance_uid)
+
+
+def row_rank(row: ReportRow) -> Rank:
+    return rank(row.source_kind, row.content_datetime, row.sop_instance_uid)
+
+
+def covers(
+    keys_a: frozenset[str],
+    rank_a: Rank,
+    header_a: bool,
+    keys_b: frozenset[str],
+    rank_b: Rank,
+    header_b: bool,
+) -> bool:
+    """True when report A supersedes report B of the same study."""
+    if header_a and not header_b:
+        return False
+    if not keys_a >= keys_b:
+        return False
+    return keys_a != keys_b or rank_a > rank_b
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def recount(session: Session, study_id: int) -> None:
+    """Recompute ``counted`` for every event of the study (RDSR vs image-header rule)."""
+    events = session.scalars(select(EventRow).where(EventRow.study_id == study_id)).all()
+    if not any(e.from_header for e in events):
+        for event in events:
+            if not event.counted:
+                event.counted = True
+        return
+    current_rdsr_modalities = set(
+        session.scalars(
+            select(ReportRow.modality).where(
+                ReportRow.study_id == study_id,
+                ReportRow.status == ReportStatus.CURRENT.value,
+                ReportRow.source_kind != SourceKind.IMAGE_HEADER.value,
+            )
+        ).all()
+    )
+    spans = _rdsr_spans(e for e in events if not e.from_header)
+    for event in events:
+        counted = True
+        if event.from_header and event.modality in current_rdsr_modalities:
+            counted = _fills_gap(event.datetime_started, spans.get(event.modality))
+        if event.counted != counted:
+            event.counted = counted
+
+
+def _rdsr_spans(events: Iterable[EventRow]) -> dict[str, tuple[datetime, datetime] | None]:
+    spans: dict[str, tuple[datetime, datetime] | None] = {}
+    for event in events:
+        start = event.datetime_started
+        if event.modality not in spans:
+            spans[event.modality] = None if start is None else (start, start)
+            continue
+        span = spans[event.modality]
+        if span is None or start is None:
+            spans[event.modality] = None  # an RDSR event without a time: no gap can be proven
+            continue
+        spans[event.modality] = (min(span[0], start), max(span[1], start))
+    return spans
+
+
+def _fills_gap(start: datetime | None, span: tuple[datetime, datetime] | None) -> bool:
+    if start is None or span is None:
+        return False
+    low, high = span
+    if (start.tzinfo is None) != (low.tzinfo is None):
+        return False
+    return start < low - GAP_MARGIN or start > high + GAP_MARGIN

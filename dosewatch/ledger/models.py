@@ -1,0 +1,323 @@
+"""The ledger schema: SQLAlchemy 2 typed ORM (``Mapped[]``), one class per table.
+
+Natural keys carry unique constraints — they are what makes concurrent ingestion safe
+(a race loses on the constraint and its transaction is retried, see
+:mod:`dosewatch.ledger.ingest`):
+
+* ``establishment.code``; ``establishment_alias (kind, value)``;
+* ``device (establishment_id, device_key)``;
+* ``person.pseudonym``; ``patient_identifier (issuer, value)``;
+* ``study.study_instance_uid``; ``dose_report.sop_instance_uid``;
+* ``irradiation_event (study_id, event_key)`` — the event key is the Irradiation Event
+  UID (or Radiopharmaceutical Administration Event UID) when the object has one;
+* ``quarantine.sha256``.
+
+Dose columns are named after their canonical unit (``ctdivol_mgy``, ``dlp_mgy_cm``,
+``kap_gy_cm2``, ``ka_r_gy``, ``agd_mgy``, ``activity_mbq`` ...): the unit never travels
+apart from the number.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UID = String(64)  # DICOM UI VR: at most 64 characters
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy class attribute
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class ReportStatus(enum.StrEnum):
+    """``current`` reports count; ``superseded`` ones are kept for provenance only."""
+
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+
+
+# --------------------------------------------------------------------------- tenancy, devices
+
+
+class Establishment(Base):
+    """A tenant of the shared archive (hospital, clinic, imaging centre); FINESS code."""
+
+    __tablename__ = "establishment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EstablishmentAlias(Base):
+    """How a source names an establishment: Institution Name, calling AE title, explicit."""
+
+    __tablename__ = "establishment_alias"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # institution_name | calling_ae | explicit
+    value: Mapped[str] = mapped_column(String(200))
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"), index=True)
+
+
+class Device(Base):
+    """An irradiating device of one establishment (Device Observer UID when known)."""
+
+    __tablename__ = "device"
+    __table_args__ = (UniqueConstraint("establishment_id", "device_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"))
+    device_key: Mapped[str] = mapped_column(String(64))  # sha256 of the identity fields
+    manufacturer: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    serial_number: Mapped[str | None] = mapped_column(String(200))
+    station_name: Mapped[str | None] = mapped_column(String(200))
+    device_observer_uid: Mapped[str | None] = mapped_column(UID)
+
+
+# --------------------------------------------------------------------------- identity
+
+
+class Person(Base):
+    """The cross-site patient. ``pseudonym`` is an HMAC-SHA256, safe for exports."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    identifiers: Mapped[list[PatientIdentifierRow]] = relationship(
+        back_populates="person", foreign_keys="PatientIdentifierRow.person_id"
+    )
+
+
+class PatientIdentifierRow(Base):
+    """One issuer-qualified patient identifier (INS or local) pointing at its person.
+
+    ``issuer`` is qualified: ``INS:<oid>``, ``OID:<universal id>``, ``ISSUER:<Issuer of
+    Patient ID>`` or ``EST:<establishment code>`` (the sending establishment).
+    """
+
+    __tablename__ = "patient_identifier"
+    __table_args__ = (UniqueConstraint("issuer", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # ins | local | study
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    person: Mapped[Person] = relationship(back_populates="identifiers", foreign_keys=[person_id])
+
+
+# --------------------------------------------------------------------------- studies, reports
+
+
+class Study(Base):
+    """A study (Study Instance UID), of one person, performed at one establishment."""
+
+    __tablename__ = "study"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_instance_uid: Mapped[str] = mapped_column(UID, unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    identifier_id: Mapped[int | None] = mapped_column(ForeignKey("patient_identifier.id"))
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"), index=True)
+    study_date: Mapped[date | None] = mapped_column(Date)
+    accession_number: Mapped[str | None] = mapped_column(String(64))
+    study_description: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportRow(Base):
+    """One dose object (SOP Instance UID) as received, current or superseded."""
+
+    __tablename__ = "dose_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sop_instance_uid: Mapped[str] = mapped_column(UID, unique=True)
+    sop_class_uid: Mapped[str] = mapped_column(UID)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"))
+    source_kind: Mapped[str] = mapped_column(String(32))
+    modality: Mapped[str] = mapped_column(String(8))  # DoseModality family
+    template_id: Mapped[str | None] = mapped_column(String(16))
+    presentation_intent: Mapped[str | None] = mapped_column(String(32))
+    content_datetime: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.CURRENT.value)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("dose_report.id"))
+    source: Mapped[str | None] = mapped_column(Text)  # file path or AE title, never a name
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    event_count: Mapped[int] = mapped_column(Integer)
+    #: the keys of the events this object sent (sorted) — decides covering/superseding
+    event_keys: Mapped[list[Any]] = mapped_column(JSON)
+    # the object's own accumulated totals (never recomputed), canonical units
+    dlp_total_mgy_cm: Mapped[float | None] = mapped_column(Float)
+    kap_total_gy_cm2: Mapped[float | None] = mapped_column(Float)
+    ka_r_total_gy: Mapped[float | None] = mapped_column(Float)
+    fluoro_time_total_s: Mapped[float | None] = mapped_column(Float)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportFinding(Base):
+    """A finding about one report: from the parser (``origin='parser'``) or the ledger."""
+
+    __tablename__ = "report_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("dose_report.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # parser | ledger | model
+    severity: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    content_path: Mapped[str | None] = mapped_column(String(200))
+    concept: Mapped[str | None] = mapped_column(String(200))
+
+
+class EventRow(Base):
+    """One irradiation event (or radiopharmaceutical administration) of a study, kept once.
+
+    ``report_id`` is the report that currently provides the values; ``counted`` is False
+    for image-header events that an RDSR of the same study already accounts for (see
+    :mod:`dosewatch.ledger.dedup`); ``conflict`` is True when another object sent the same
+    event UID with different values.
+    """
+
+    __tablename__ = "irradiation_event"
+    __table_args__ = (
+        UniqueConstraint("study_id", "event_key"),
+        Index("ix_irradiation_event_event_uid", "event_uid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("dose_report.id"), index=True)
+    event_key: Mapped[str] = mapped_column(String(80))
+    event_uid: Mapped[str | None] = mapped_column(UID)
+    kind: Mapped[str] = mapped_column(String(24))  # ct | projection | mammography | nm
+    modality: Mapped[str] = mapped_column(String(8))
+    from_header: Mapped[bool] = mapped_column(Boolean)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    value_hash: Mapped[str] = mapped_column(String(64))
+    datetime_started: Mapped[datetime | None] = mapped_column(DateTime)
+    acquisition_protocol: Mapped[str | None] = mapped_column(String(200))
+    event_type: Mapped[str | None] = mapped_column(String(80))  # SCHEME:VALUE
+    target_region: Mapped[str | None] = mapped_column(String(80))  # SCHEME:VALUE
+    laterality: Mapped[str | None] = mapped_column(String(80))  # SCHEME:VALUE
+    ctdivol_mgy: Mapped[float | None] = mapped_column(Float)
+    dlp_mgy_cm: Mapped[float | None] = mapped_column(Float)
+    ctdi_phantom_cm: Mapped[int | None] = mapped_column(Integer)
+    ssde_mgy: Mapped[float | None] = mapped_column(Float)
+    kap_gy_cm2: Mapped[float | None] = mapped_column(Float)
+    ka_r_gy: Mapped[float | None] = mapped_column(Float)
+    agd_mgy: Mapped[float | None] = mapped_column(Float)
+    exposure_time_s: Mapped[float | None] = mapped_column(Float)
+    activity_mbq: Mapped[float | None] = mapped_column(Float)
+    radionuclide: Mapped[str | None] = mapped_column(String(80))  # SCHEME:VALUE
+    radiopharmaceutical: Mapped[str | None] = mapped_column(String(200))
+
+
+class EstimateRow(Base):
+    """One estimate of an organ-dose model, for an event or a whole study.
+
+    Fields mirror :class:`dosewatch.domain.estimate.Estimate`; ``current`` is False once a
+    newer report or model run replaced it (kept, never deleted).
+    """
+
+    __tablename__ = "estimate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("dose_report.id"), index=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("irradiation_event.id"), index=True)
+    quantity: Mapped[str] = mapped_column(String(32))
+    organ_scheme: Mapped[str | None] = mapped_column(String(16))
+    organ_value: Mapped[str | None] = mapped_column(String(32))
+    organ_meaning: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    uncertainty_pct: Mapped[float] = mapped_column(Float)
+    model_id: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(32))
+    table_version: Mapped[str] = mapped_column(String(64))
+    basis: Mapped[str | None] = mapped_column(String(16))
+    indicative: Mapped[bool] = mapped_column(Boolean)
+    upper_bound: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(Text, default="")
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- bad input, audit
+
+
+class Quarantine(Base):
+    """A rejected object: why, from where, and where its bytes are kept."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    sop_instance_uid: Mapped[str | None] = mapped_column(UID)
+    reason_code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    stored_path: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    quarantined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who did what to the ledger and why (person link/unlink, quarantine retry ...)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,90 @@
+"""Bad input is never silently dropped: unreadable, non-dose or invalid objects are kept.
+
+The bytes go to ``<quarantine_dir>/<sha256[:2]>/<sha256>.dcm`` (content-addressed, so a
+second copy of the same bad file is one file), and a ``quarantine`` row records the reason
+code (the :class:`~dosewatch.domain.errors.DoseWatchError` code), its message (which names
+objects by UID only), the source and the SHA-256. The row is unique by SHA-256; a file
+quarantined again only bumps ``attempts`` when it is retried explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dosewatch.ledger.identity import insert_ignore, now
+from dosewatch.ledger.models import Quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why an object was rejected (from a DoseWatchError), without patient data."""
+
+    code: str
+    message: str
+    sop_instance_uid: str | None = None
+
+
+def keep_file(quarantine_dir: Path, sha256: str, data: bytes) -> Path:
+    """Store the rejected bytes content-addressed; atomic (write to a temp file, rename)."""
+    target = quarantine_dir / sha256[:2] / f"{sha256}.dcm"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).replace(target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def record(
+    session: Session,
+    sha256: str,
+    source: str | None,
+    rejection: Rejection,
+    stored_path: Path | None,
+) -> None:
+    """Insert the quarantine row unless the same bytes are already quarantined."""
+    insert_ignore(
+        session,
+        Quarantine,
+        {
+            "sha256": sha256,
+            "source": source,
+            "sop_instance_uid": rejection.sop_instance_uid,
+            "reason_code": rejection.code[:64],
+            "reason": rejection.message,
+            "stored_path": None if stored_path is None else str(stored_path),
+            "status": "open",
+            "attempts": 1,
+            "quarantined_at": now(),
+        },
+    )
+
+
+def is_quarantined(session: Session, sha256: str) -> bool:
+    return (
+        session.scalar(
+            select(Quarantine.id).where(Quarantine.sha256 == sha256, Quarantine.status == "open")
+        )
+        is not None
+    )
+
+
+def open_entries(session: Session, limit: int | None = None) -> list[Quarantine]:
+    statement = (
+        select(Quarantine).where(Quarantine.status == "open").order_by(Quarantine.quarantined_at)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.scalars(statement).all())
