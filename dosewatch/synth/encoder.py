@@ -115,6 +115,11 @@ class Encoder:
         parts.append(self._seq_close)
         return tag, b"".join(parts)
 
+    def nested(self, tag: int, depth: int) -> bytes:
+        """``depth`` sequences, each holding one item that holds the next (innermost empty)."""
+        opening = self.header(tag, "SQ", _UNDEFINED) + self._item_open
+        return opening * depth + (self._item_close + self._seq_close) * depth
+
     def single(self, tag: int, body: bytes) -> bytes:
         """The encoded SQ element holding exactly one item (the common case, cached framing)."""
         head = self._cache.get(("single-head", tag))
