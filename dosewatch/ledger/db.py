@@ -100,7 +100,8 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration pointing at the packaged migrations and at ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")  # configparser
+    config.set_main_option("sqlalchemy.url", url)
     config.attributes["engine"] = engine
     return config
 

@@ -27,8 +27,9 @@ set; the losing values are kept in a ledger finding of the report that sent them
 
 **Counting (RDSR vs image headers).** Image headers and an RDSR of the same exposure must
 never be summed. An event read from an image header is ``counted = False`` when its study
-has a current RDSR of the same modality family, unless it *fills a gap*: its start
-date-time is known, the RDSR's events have known start times, and it lies more than
+has a current RDSR of the same modality family, unless it *fills a gap*: an X-ray event
+(not NM/PET, whose image times are acquisition times, not administration times) whose start
+date-time is known, the RDSR's events have known start times, and that lies more than
 :data:`GAP_MARGIN` outside their span (images acquired after the RDSR was closed). This is
 recomputed for the whole study after every report (:func:`recount`), so an RDSR arriving
 after the headers un-counts them, and the result is independent of arrival order.
@@ -69,7 +70,9 @@ from dosewatch.domain.units import Quantity
 from dosewatch.ledger.models import EventRow, ReportRow, ReportStatus
 
 #: margin around an RDSR's event span within which header events are taken as the same exposures
-GAP_MARGIN = timedelta(seconds=60)
+GAP_MARGIN = timedelta(minutes=5)
+#: modality families whose header events may fill gaps left by an RDSR (X-ray only)
+GAP_FILLING_MODALITIES = frozenset({"CT", "RF", "DX", "MG"})
 
 #: columns of :class:`EventRow` that carry the event's values (compared for conflicts)
 VALUE_COLUMNS = (
@@ -289,7 +292,9 @@ def recount(session: Session, study_id: int) -> None:
     for event in events:
         counted = True
         if event.from_header and event.modality in current_rdsr_modalities:
-            counted = _fills_gap(event.datetime_started, spans.get(event.modality))
+            counted = event.modality in GAP_FILLING_MODALITIES and _fills_gap(
+                event.datetime_started, spans.get(event.modality)
+            )
         if event.counted != counted:
             event.counted = counted
 

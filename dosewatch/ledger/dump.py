@@ -42,7 +42,7 @@ def _plain(value: Any) -> Any:
 
 def canonical_dump(session: Session) -> dict[str, Any]:
     """The ledger's content as plain, sorted data (see the module docstring)."""
-    est_code = dict(session.execute(select(Establishment.id, Establishment.code)).tuples().all())
+    est_code = dict(session.execute(select(Establishment.id, Establishment.code)).all())
     person_ids: dict[int, list[str]] = {}
     for person_id, issuer, value in session.execute(
         select(

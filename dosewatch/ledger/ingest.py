@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -315,8 +315,11 @@ class Ingestor:
         assert prepared.result is not None
         report = prepared.result.report
         sop_uid = report.sop_instance_uid
-        if session.scalar(select(ReportRow.id).where(ReportRow.sop_instance_uid == sop_uid)):
-            return Outcome("duplicate", sop_uid)
+        stored_same_uid = session.scalars(
+            select(ReportRow).where(ReportRow.sop_instance_uid == sop_uid)
+        ).one_or_none()
+        if stored_same_uid is not None:
+            return self._resent(session, stored_same_uid, prepared)
         findings: list[Finding] = []
         establishment = identity.resolve_establishment(
             session, self.settings, source, report.device.institution_name, findings
@@ -354,11 +357,11 @@ class Ingestor:
         keys = frozenset(e.key for e in incoming)
         header = report.source_kind is SourceKind.IMAGE_HEADER
         my_rank = dedup.rank(report.source_kind.value, _content_datetime(report), sop_uid)
-        currents = session.scalars(
-            select(ReportRow).where(
-                ReportRow.study_id == study.id, ReportRow.status == ReportStatus.CURRENT.value
-            )
-        ).all()
+        in_study = session.scalars(select(ReportRow).where(ReportRow.study_id == study.id)).all()
+        currents = [r for r in in_study if r.status == ReportStatus.CURRENT.value]
+        if all(my_rank > dedup.row_rank(r) for r in in_study):
+            # study facts follow the highest-ranked report, whatever the arrival order
+            _set_study_facts(study, report, person_id, identifier_id, establishment.id)
 
         def keys_of(row: ReportRow) -> frozenset[str]:
             return frozenset(str(k) for k in row.event_keys)
@@ -494,6 +497,78 @@ class Ingestor:
         self._estimates(session, row, study.id, prepared.estimates)
         return Outcome("recorded", sop_uid, superseded)
 
+    def _resent(self, session: Session, stored: ReportRow, prepared: Prepared) -> Outcome:
+        """An object whose SOP Instance UID is already recorded.
+
+        Same bytes: nothing changes. Different bytes (a corrected re-send) with the same event
+        keys: the version with the later content date-time (then the larger SHA-256) is kept,
+        so the outcome does not depend on arrival order; the stored row is updated in place
+        (values, findings, estimates). Different event keys: the stored version is kept.
+        Either way the object counts as a duplicate.
+        """
+        assert prepared.result is not None
+        report = prepared.result.report
+        outcome = Outcome("duplicate", stored.sop_instance_uid)
+        if stored.sha256 == prepared.sha256:
+            return outcome
+        incoming, _ = dedup.incoming_events(report)
+        keys = frozenset(e.key for e in incoming)
+        if keys != frozenset(str(k) for k in stored.event_keys):
+            log.info(
+                "SOP Instance UID %s re-sent with other events; the stored version is kept",
+                stored.sop_instance_uid,
+            )
+            return outcome
+        moment = _content_datetime(report)
+        mine = (moment or datetime.min, prepared.sha256)
+        theirs = (stored.content_datetime or datetime.min, stored.sha256)
+        if mine <= theirs:
+            return outcome
+        study = self._lock_study(session, stored.study_id)
+        for column, value in _totals(report).items():
+            setattr(stored, column, value)
+        stored.sha256 = prepared.sha256
+        stored.content_datetime = moment
+        stored.presentation_intent = report.presentation_intent
+        stored.template_id = report.template_id
+        stored.event_count = len(report.events)
+        session.execute(
+            delete(ReportFinding).where(
+                ReportFinding.report_id == stored.id, ReportFinding.origin != "ledger"
+            )
+        )
+        session.execute(delete(EstimateRow).where(EstimateRow.report_id == stored.id))
+        my_rank = dedup.row_rank(stored)
+        owned = {
+            e.event_key: e
+            for e in session.scalars(select(EventRow).where(EventRow.report_id == stored.id))
+        }
+        for event in incoming:
+            row = owned.get(event.key)
+            if row is not None and row.value_hash != event.value_hash:
+                row.value_hash = event.value_hash
+                for column, value in event.values.items():
+                    setattr(row, column, value)
+        in_study = session.scalars(select(ReportRow).where(ReportRow.study_id == study.id)).all()
+        if all(my_rank >= dedup.row_rank(r) for r in in_study):
+            study.study_date = report.study.study_date
+            study.accession_number = _cut(report.study.accession_number, 64)
+            study.study_description = _cut(report.study.study_description)
+        session.flush()
+        dedup.recount(session, study.id)
+        for finding in prepared.result.findings:
+            session.add(_finding_row(stored.id, "parser", finding))
+        for finding in prepared.estimate_findings:
+            session.add(_finding_row(stored.id, "model", finding))
+        self._estimates(session, stored, study.id, prepared.estimates)
+        return outcome
+
+    def _lock_study(self, session: Session, study_id: int) -> Study:
+        statement = select(Study).where(Study.id == study_id)
+        if self._for_update:
+            statement = statement.with_for_update()
+        return session.scalars(statement).one()
+
     def _study(
         self,
         session: Session,
@@ -561,9 +636,7 @@ class Ingestor:
                 select(EventRow.event_uid, EventRow.id).where(
                     EventRow.study_id == study_id, EventRow.event_uid.is_not(None)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         current = row.status == ReportStatus.CURRENT.value
         for estimate in estimates:
@@ -606,6 +679,17 @@ def _content_datetime(report: DoseReport) -> datetime | None:
     if moment is not None and moment.tzinfo is not None:
         moment = moment.replace(tzinfo=None)  # stored naive, as DICOM local time
     return moment
+
+
+def _set_study_facts(
+    study: Study, report: DoseReport, person_id: int, identifier_id: int, establishment_id: int
+) -> None:
+    study.person_id = person_id
+    study.identifier_id = identifier_id
+    study.establishment_id = establishment_id
+    study.study_date = report.study.study_date
+    study.accession_number = _cut(report.study.accession_number, 64)
+    study.study_description = _cut(report.study.study_description)
 
 
 def _total(values: list[Quantity | None], unit: str) -> float | None:
