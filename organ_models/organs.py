@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-# pydicom's Code, taken through the domain (organ_models never imports pydicom itself);
-# dosewatch.domain.codes does not re-export it explicitly, hence the ignore.
-from dosewatch.domain.codes import Code  # type: ignore[attr-defined]
-
-# isort: split
-from dosewatch.domain.codes import CodeKey, code_key
+# pydicom's Code, taken through the domain (organ_models never imports pydicom itself)
+from dosewatch.domain.codes import Code, CodeKey, code_key
 
 __all__ = [
     "ORGAN_ALIASES",

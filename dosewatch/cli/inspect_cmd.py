@@ -29,15 +29,17 @@ def iter_files(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not child.name.startswith(".") and (
-                    child.suffix.lower() not in _NOT_OBJECTS
+                if (
+                    child.is_file()
+                    and not child.name.startswith(".")
+                    and (child.suffix.lower() not in _NOT_OBJECTS)
                 ):
                     yield child
         else:
             yield path
 
 
-def _estimates_for(result: ParseResult, overrides: dict[str, Any]) -> list[dict[str, Any]]:
+def _estimates_for(result: ParseResult, overrides: dict[str, Any]) -> dict[str, Any]:
     from dosewatch.cli.estimates_view import estimates_json
 
     return estimates_json(result.report, overrides)
@@ -46,7 +48,9 @@ def _estimates_for(result: ParseResult, overrides: dict[str, Any]) -> list[dict[
 @app.command("inspect")
 def inspect(
     paths: Annotated[list[Path], typer.Argument(help="DICOM files or directories")],
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file per line")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON object per file per line")
+    ] = False,
     show_identifiers: Annotated[
         bool, typer.Option("--show-identifiers", help="show patient identifiers unmasked")
     ] = False,
@@ -107,10 +111,10 @@ def _inspect_one(
         result = parse(file, strictness)
     except DoseWatchError as exc:
         return rejected_line(str(file), exc)
-    est = _estimates_for(result, overrides) if with_estimates else None
-    return parsed_line(
-        str(file), result.report, result.findings, show_identifiers=show_identifiers, estimates=est
-    )
+    line = parsed_line(str(file), result.report, result.findings, show_identifiers=show_identifiers)
+    if with_estimates:
+        line.update(_estimates_for(result, overrides))
+    return line
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -162,4 +166,4 @@ def _summary(console: Console, outcomes: Counter[str], reasons: Counter[str]) ->
     parts = [f"{outcomes['parsed']} parsed", f"{outcomes['rejected']} rejected"]
     console.print("[bold]summary:[/bold] " + ", ".join(parts))
     for code, count in reasons.most_common():
-        console.print(f"  rejected {count} × {code}")
+        console.print(f"  rejected {count} x {code}")

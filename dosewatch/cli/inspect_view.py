@@ -68,7 +68,9 @@ def parsed_line(
         "template": report.template_id,
         "manufacturer": report.device.manufacturer,
         "model": report.device.model,
-        "study_date": None if report.study.study_date is None else report.study.study_date.isoformat(),
+        "study_date": None
+        if report.study.study_date is None
+        else report.study.study_date.isoformat(),
         "patient": patient_view(report.patient, show_identifiers=show_identifiers),
         "event_count": len(report.events),
         "totals": dataclasses.asdict(totals),

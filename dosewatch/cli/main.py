@@ -11,7 +11,8 @@ import typer
 
 app = typer.Typer(
     name="dosewatch",
-    help="Patient radiation-dose service: read dose objects, estimate organ doses, keep the ledger.",
+    help="Patient radiation-dose service: read dose objects, estimate organ doses, "
+    "keep the ledger.",
     no_args_is_help=True,
     add_completion=False,
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Final
 
 from pydicom.sr._snomed_dict import mapping as snomed_mapping
-from pydicom.sr.coding import Code
+from pydicom.sr.coding import Code as Code
 
 CodeKey = tuple[str, str]
 
@@ -303,9 +303,7 @@ CTDIVOL_ALERT_VALUE_CONFIGURED: Final = _dcm("113902", "CTDIvol Alert Value Conf
 DLP_ALERT_VALUE: Final = _dcm("113903", "DLP Alert Value")
 CTDIVOL_ALERT_VALUE: Final = _dcm("113904", "CTDIvol Alert Value")
 ACCUMULATED_DLP_FORWARD_ESTIMATE: Final = _dcm("113905", "Accumulated DLP Forward Estimate")
-ACCUMULATED_CTDIVOL_FORWARD_ESTIMATE: Final = _dcm(
-    "113906", "Accumulated CTDIvol Forward Estimate"
-)
+ACCUMULATED_CTDIVOL_FORWARD_ESTIMATE: Final = _dcm("113906", "Accumulated CTDIvol Forward Estimate")
 DLP_NOTIFICATION_VALUE_CONFIGURED: Final = _dcm("113909", "DLP Notification Value Configured")
 CTDIVOL_NOTIFICATION_VALUE_CONFIGURED: Final = _dcm(
     "113910", "CTDIvol Notification Value Configured"
