@@ -134,7 +134,8 @@ def read_projection_report(document: SrDocument, ctx: ParseContext) -> DoseRepor
 
 def _repair_root_context(document: SrDocument, root: Items, ctx: ParseContext) -> SrDocument:
     """Has Intent and the scope UID sent beside their parent item instead of under it."""
-    changes: dict[str, object] = {}
+    has_intent = document.has_intent
+    scope_uid = document.scope_uid
     procedure = root.first(K_PROCEDURE_REPORTED)
     if document.has_intent is None and procedure is not None:
         misplaced = root.first(K_HAS_INTENT)
@@ -146,7 +147,7 @@ def _repair_root_context(document: SrDocument, root: Items, ctx: ParseContext) -
                 path=misplaced.path,
                 concept="SCT:363703001",
             )
-            changes["has_intent"] = read_coded(misplaced, ctx)
+            has_intent = read_coded(misplaced, ctx)
         elif same(document.procedure_reported, codes.PROJECTION_X_RAY):
             ctx.warn(
                 "template.missing_mandatory",
@@ -165,11 +166,11 @@ def _repair_root_context(document: SrDocument, root: Items, ctx: ParseContext) -
                     path=child.path,
                     concept=child.concept_str,
                 )
-                changes["scope_uid"] = read_uid(child, ctx)
+                scope_uid = read_uid(child, ctx)
                 break
-    if not changes:
+    if has_intent is document.has_intent and scope_uid is document.scope_uid:
         return document
-    return dataclasses.replace(document, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(document, has_intent=has_intent, scope_uid=scope_uid)
 
 
 # --------------------------------------------------------------------------- modality

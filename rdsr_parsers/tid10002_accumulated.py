@@ -162,7 +162,7 @@ def _breast(item: ContentItem, ctx: ParseContext) -> AccumulatedMammographyDose:
     laterality = None
     for child in item.children:
         if child.concept == K_LATERALITY:
-            laterality = read_coded(child, ctx)
+            laterality = _side(read_coded(child, ctx), child, ctx)
             break
     else:
         ctx.warn(
@@ -181,3 +181,27 @@ def _breast(item: ContentItem, ctx: ParseContext) -> AccumulatedMammographyDose:
             concept=item.concept_str,
         )
     return AccumulatedMammographyDose(laterality, value)
+
+
+#: breast codes sent where TID 10005 prescribes CID 6022 Side (quirk PX11) -> the side
+_BREAST_TO_SIDE: dict[CodeKey, Code] = {
+    key(codes.LEFT_BREAST): codes.LEFT,
+    key(codes.RIGHT_BREAST): codes.RIGHT,
+}
+
+
+def _side(laterality: Code | None, item: ContentItem, ctx: ParseContext) -> Code | None:
+    """TID 10005 Laterality is CID 6022 Side (Left/Right); "Left breast" is read as Left."""
+    if laterality is None:
+        return None
+    side = _BREAST_TO_SIDE.get(key(laterality))
+    if side is None:
+        return laterality
+    ctx.info(
+        "code.nonstandard_value",
+        f"Laterality {laterality.meaning!r} ({laterality.scheme_designator}:{laterality.value}) "
+        f"where CID 6022 Side is prescribed; read as {side.meaning} (quirk PX11)",
+        path=item.path,
+        concept=item.concept_str,
+    )
+    return side

@@ -64,8 +64,10 @@ def test_pristina_2d_breasts_and_events() -> None:
         for b in report.mammography_accumulated
         if b.laterality is not None
     }
-    assert set(by_breast) == {codes.LEFT_BREAST.value, codes.RIGHT_BREAST.value}
-    right = by_breast[codes.RIGHT_BREAST.value]
+    # sent as Left breast / Right breast, read as CID 6022 Left / Right (quirk PX11)
+    assert set(by_breast) == {codes.LEFT.value, codes.RIGHT.value}
+    assert len(with_code(result.findings, "code.nonstandard_value")) == 2
+    right = by_breast[codes.RIGHT.value]
     assert right is not None and right.value == pytest.approx(9.68)
     events = [e for e in report.events if isinstance(e, MammographyIrradiationEvent)]
     assert len(events) == 8
