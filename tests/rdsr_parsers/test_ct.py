@@ -4,6 +4,7 @@ synthetic edge cases built with pydicom."""
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -57,7 +58,9 @@ def _close(actual: float, expected: float) -> bool:
     return math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-9)
 
 
+@functools.cache
 def _read(name: str, strictness: Strictness = Strictness.LENIENT) -> ParseResult:
+    """Parse one corpus file once per session (results are frozen)."""
     return parse(DATA / name, strictness)
 
 
