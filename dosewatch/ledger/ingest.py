@@ -319,7 +319,15 @@ class Ingestor:
             select(ReportRow).where(ReportRow.sop_instance_uid == sop_uid)
         ).one_or_none()
         if stored_same_uid is not None:
-            return self._resent(session, stored_same_uid, prepared)
+            return self._resent(session, stored_same_uid, prepared, source)
+        return self._record_new(session, prepared, source)
+
+    def _record_new(
+        self, session: Session, prepared: Prepared, source: identity.SourceInfo
+    ) -> Outcome:
+        assert prepared.result is not None
+        report = prepared.result.report
+        sop_uid = report.sop_instance_uid
         findings: list[Finding] = []
         establishment = identity.resolve_establishment(
             session, self.settings, source, report.device.institution_name, findings
@@ -497,32 +505,48 @@ class Ingestor:
         self._estimates(session, row, study.id, prepared.estimates)
         return Outcome("recorded", sop_uid, superseded)
 
-    def _resent(self, session: Session, stored: ReportRow, prepared: Prepared) -> Outcome:
-        """An object whose SOP Instance UID is already recorded.
+    def _resent(
+        self,
+        session: Session,
+        stored: ReportRow,
+        prepared: Prepared,
+        source: identity.SourceInfo,
+    ) -> Outcome:
+        """An object whose SOP Instance UID is already recorded; it counts as a duplicate.
 
-        Same bytes: nothing changes. Different bytes (a corrected re-send) with the same event
-        keys: the version with the later content date-time (then the larger SHA-256) is kept,
-        so the outcome does not depend on arrival order; the stored row is updated in place
-        (values, findings, estimates). Different event keys: the stored version is kept.
-        Either way the object counts as a duplicate.
+        Same bytes: nothing changes. Different bytes (a corrected or altered re-send): of the
+        two versions the one with the later content date-time, then the larger SHA-256, is
+        kept — so the ledger does not depend on arrival order. When the incoming version wins,
+        the stored one is retracted (its events, findings and estimates deleted, its study
+        too if it held nothing else) and the incoming one recorded as new; when retraction is
+        not clean (the stored report shares events with other reports or superseded some),
+        a version with the same study and event keys is updated in place, and otherwise the
+        stored version is kept (logged).
         """
         assert prepared.result is not None
         report = prepared.result.report
         outcome = Outcome("duplicate", stored.sop_instance_uid)
         if stored.sha256 == prepared.sha256:
             return outcome
-        incoming, _ = dedup.incoming_events(report)
-        keys = frozenset(e.key for e in incoming)
-        if keys != frozenset(str(k) for k in stored.event_keys):
-            log.info(
-                "SOP Instance UID %s re-sent with other events; the stored version is kept",
-                stored.sop_instance_uid,
-            )
-            return outcome
         moment = _content_datetime(report)
         mine = (moment or datetime.min, prepared.sha256)
         theirs = (stored.content_datetime or datetime.min, stored.sha256)
         if mine <= theirs:
+            return outcome
+        if self._retract(session, stored):
+            recorded = self._record_new(session, prepared, source)
+            return Outcome("duplicate", stored.sop_instance_uid, recorded.superseded)
+        incoming, _ = dedup.incoming_events(report)
+        keys = frozenset(e.key for e in incoming)
+        same_study = (
+            session.scalar(select(Study.study_instance_uid).where(Study.id == stored.study_id))
+            == report.study.study_instance_uid
+        )
+        if not same_study or keys != frozenset(str(k) for k in stored.event_keys):
+            log.info(
+                "SOP Instance UID %s re-sent with other content; the stored version is kept",
+                stored.sop_instance_uid,
+            )
             return outcome
         study = self._lock_study(session, stored.study_id)
         for column, value in _totals(report).items():
@@ -562,6 +586,34 @@ class Ingestor:
             session.add(_finding_row(stored.id, "model", finding))
         self._estimates(session, stored, study.id, prepared.estimates)
         return outcome
+
+    def _retract(self, session: Session, stored: ReportRow) -> bool:
+        """Delete a report that nothing else depends on; False (and no change) otherwise."""
+        study = self._lock_study(session, stored.study_id)
+        if session.scalar(select(ReportRow.id).where(ReportRow.superseded_by_id == stored.id)):
+            return False
+        others = session.scalars(
+            select(ReportRow).where(
+                ReportRow.study_id == study.id,
+                ReportRow.id != stored.id,
+                ReportRow.status == ReportStatus.CURRENT.value,
+            )
+        ).all()
+        shared = {str(k) for other in others for k in other.event_keys}
+        if shared & {str(k) for k in stored.event_keys}:
+            return False
+        session.execute(delete(ReportFinding).where(ReportFinding.report_id == stored.id))
+        session.execute(delete(EstimateRow).where(EstimateRow.report_id == stored.id))
+        session.execute(delete(EventRow).where(EventRow.report_id == stored.id))
+        session.delete(stored)
+        session.flush()
+        remaining = session.scalar(select(ReportRow.id).where(ReportRow.study_id == study.id))
+        if remaining is None:
+            session.delete(study)
+            session.flush()
+        else:
+            dedup.recount(session, study.id)
+        return True
 
     def _lock_study(self, session: Session, study_id: int) -> Study:
         statement = select(Study).where(Study.id == study_id)

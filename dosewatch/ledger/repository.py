@@ -72,7 +72,7 @@ def find_persons(session: Session, value: str, issuer: str | None = None) -> lis
     ids = set(session.scalars(statement).all())
     if issuer is None:
         ids.update(session.scalars(select(Person.id).where(Person.pseudonym == value)).all())
-        if value.isdigit() and session.get(Person, int(value)) is not None:
+        if value.isdigit() and len(value) <= 9 and session.get(Person, int(value)) is not None:
             ids.add(int(value))
     live = set()
     for person_id in ids:
