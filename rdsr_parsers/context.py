@@ -21,6 +21,7 @@ class ParseContext:
     manufacturer: str | None = None
     model: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    _tallies: dict[str, list[str | int | None]] = field(default_factory=dict)
 
     def add(
         self,
@@ -42,6 +43,24 @@ class ParseContext:
                 concept=concept,
             )
         self.findings.append(finding)
+
+    def tally(self, code: str, example: str, *, path: str | None = None) -> None:
+        """Count a harmless, repetitive normalisation (INFO); one finding per code at the end.
+
+        Used for deviations that recur on every item of a report (legacy SNOMED-RT codes),
+        so that the findings stay readable: the first example and path, and the count.
+        """
+        entry = self._tallies.get(code)
+        if entry is None:
+            self._tallies[code] = [example, path, 1]
+        else:
+            entry[2] = int(entry[2] or 0) + 1
+
+    def flush_tallies(self) -> None:
+        for code, (example, path, count) in self._tallies.items():
+            more = f" (and {int(count or 0) - 1} more such items)" if int(count or 0) > 1 else ""
+            self.info(code, f"{example}{more}", path=None if path is None else str(path))
+        self._tallies.clear()
 
     def info(self, code: str, message: str, **where: str | None) -> None:
         self.add(Severity.INFO, code, message, **where)

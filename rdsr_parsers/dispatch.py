@@ -58,6 +58,7 @@ def parse(
         ctx.manufacturer = text(ds, "Manufacturer")
         ctx.model = text(ds, "ManufacturerModelName")
         report = _route(ds, ctx)
+        ctx.flush_tallies()
     except DoseWatchError as exc:
         raise exc.located(file=label, sop_instance_uid=ctx.sop_instance_uid) from None
     except RecursionError as exc:

@@ -132,10 +132,10 @@ def read_code(item: ContentItem, ctx: ParseContext) -> Code | None:
         return None
     key = normalise_key(scheme, value)
     if key != (scheme, value):
-        ctx.info(
+        ctx.tally(
             "code.legacy_scheme",
             f"legacy code {scheme}:{value} read as {key[0]}:{key[1]}",
-            **_where(item),
+            path=item.path,
         )
     return Code(key[1], key[0], meaning or key[1])
 

@@ -188,7 +188,9 @@ X_RAY_FILTER_THICKNESS_MAXIMUM: Final = _dcm("113773", "X-Ray Filter Thickness M
 NO_FILTER: Final = _dcm("111609", "No Filter")
 #: X-ray filter materials (CID 10006): legacy "X or X compound" SRT codes and the SCT elements
 COPPER_KEYS: Final[frozenset[CodeKey]] = frozenset({("SRT", "C-127F9"), ("SCT", "66925006")})
-ALUMINUM_KEYS: Final[frozenset[CodeKey]] = frozenset({("SRT", "C-120F9"), ("SCT", "12503006")})
+ALUMINUM_KEYS: Final[frozenset[CodeKey]] = frozenset(
+    {("SRT", "C-120F9"), ("SCT", "105830007"), ("SCT", "12503006")}
+)
 MOLYBDENUM_KEYS: Final[frozenset[CodeKey]] = frozenset({("SRT", "C-150F9"), ("SCT", "71128006")})
 RHODIUM_KEYS: Final[frozenset[CodeKey]] = frozenset({("SRT", "C-167F9"), ("SCT", "59801003")})
 TUNGSTEN_KEYS: Final[frozenset[CodeKey]] = frozenset({("SRT", "C-164F9"), ("SCT", "26194003")})
