@@ -295,6 +295,14 @@ def ds_str(value: float) -> str:
     return f"{value:.3e}"
 
 
+def decimal_comma(value: float) -> str:
+    """A DS value written with a decimal comma (the :attr:`Deviation.DS_DECIMAL_COMMA` bug)."""
+    text = f"{value:.10f}".rstrip("0")
+    if text.endswith("."):
+        text += "0"
+    return text[:16].replace(".", ",")
+
+
 def dicom_date(value: date) -> str:
     return value.strftime("%Y%m%d")
 

@@ -28,6 +28,7 @@ from dosewatch.synth.common import (
     SrWriter,
     UidFactory,
     check_deviations,
+    decimal_comma,
     document_ids,
     ds_str,
     observer_context,
@@ -216,9 +217,7 @@ def _event(w: SrWriter, spec: CtEventSpec, header: Header, uids: UidFactory, fir
     if not w.has(Deviation.MISSING_CTDIVOL):
         ctdivol: float | str = spec.ctdivol_mgy
         if first and w.has(Deviation.DS_DECIMAL_COMMA):
-            ctdivol = ds_str(spec.ctdivol_mgy).replace(".", ",")
-            if "," not in ctdivol:
-                ctdivol += ",0"
+            ctdivol = decimal_comma(spec.ctdivol_mgy)
         dose.append(w.num(codes.MEAN_CTDIVOL, ctdivol, "mGy"))
     dose.append(w.code(codes.CTDIW_PHANTOM_TYPE, spec.phantom))
     dose.append(w.num(codes.DLP, spec.dlp(), "mGy.cm"))

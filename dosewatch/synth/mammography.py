@@ -29,6 +29,7 @@ from dosewatch.synth.common import (
     SrWriter,
     UidFactory,
     check_deviations,
+    decimal_comma,
     document_ids,
     ds_str,
     observer_context,
@@ -131,8 +132,7 @@ def _event(
     items.append(reference_point_definition(w))
     agd: float | str = spec.agd_mgy
     if first and w.has(Deviation.DS_DECIMAL_COMMA):
-        agd = ds_str(spec.agd_mgy).replace(".", ",")
-        agd = agd if "," in agd else agd + ",0"
+        agd = decimal_comma(spec.agd_mgy)
     items.append(w.num(codes.AVERAGE_GLANDULAR_DOSE, agd, "mGy"))
     kvp: float | str = spec.kvp
     if first and w.has(Deviation.DS_SLASH_SEPARATOR):

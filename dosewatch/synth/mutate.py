@@ -16,6 +16,7 @@ import copy
 import io
 import random
 import struct
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -78,9 +79,14 @@ class _Base:
         if self._readable is False:
             return None
         try:
-            ds = pydicom.dcmread(io.BytesIO(self.data), force=True)
-            _all_elements(ds)  # decode every sequence now: unreadable objects fail here
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pydicom warns about what it repairs
+                ds = pydicom.dcmread(io.BytesIO(self.data), force=True)
+                _all_elements(ds)  # decode every sequence now: unreadable objects fail here
         except Exception:
+            self._readable = False
+            return None
+        if "SOPClassUID" not in ds:  # force=True "reads" any blob; that is not an object
             self._readable = False
             return None
         self._readable = True
@@ -111,8 +117,10 @@ def _mutate(base: _Base, kind: str, rng: random.Random) -> Mutation:
         ds = base.dataset()
         if ds is not None:
             try:
-                description = _STRUCTURAL[kind](ds, rng)
-                return Mutation(kind, description, _write(ds))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    description = _STRUCTURAL[kind](ds, rng)
+                    return Mutation(kind, description, _write(ds))
             except _NotApplicable as exc:
                 fallback = _overwrite_run(base.data, rng)
                 return Mutation(

@@ -31,6 +31,7 @@ from dosewatch.synth.common import (
     SrWriter,
     UidFactory,
     check_deviations,
+    decimal_comma,
     document_ids,
     ds_str,
     observer_context,
@@ -203,8 +204,8 @@ def _event(
     items.append(reference_point_definition(w))
     dap: float | str = spec.dap_gy_cm2
     if first and w.has(Deviation.DS_DECIMAL_COMMA) and not (w.deviations & _DAP_UNIT_DEVIATIONS):
-        dap = ds_str(spec.dap_gy_cm2 / _CM2_PER_M2).replace(".", ",")
-        items.append(w.num(codes.DOSE_AREA_PRODUCT, dap if "," in dap else dap + ",0", "Gy.m2"))
+        dap = decimal_comma(spec.dap_gy_cm2 / _CM2_PER_M2)
+        items.append(w.num(codes.DOSE_AREA_PRODUCT, dap, "Gy.m2"))
     else:
         items.append(_dap(w, codes.DOSE_AREA_PRODUCT, spec.dap_gy_cm2))
     if spec.dose_rp_gy is not None:
@@ -230,7 +231,10 @@ def _event(
     if first and w.has(Deviation.DS_SLASH_SEPARATOR):
         kvp = f"{ds_str(spec.kvp)}/{ds_str(spec.kvp)}"
     items.append(w.num(codes.KVP, kvp, "kV"))
-    items.append(w.num(codes.X_RAY_TUBE_CURRENT, spec.tube_current_ma, "mA"))
+    current: float | None = spec.tube_current_ma
+    if first and w.has(Deviation.EMPTY_MEASURED_VALUE) and spec.pulse_rate_per_s is None:
+        current = None
+    items.append(w.num(codes.X_RAY_TUBE_CURRENT, current, "mA"))
     if w.has(Deviation.IMPLAUSIBLE_EXPOSURE_TIME):
         # milliseconds labelled seconds
         items.append(w.num(codes.X_RAY_SOURCE_EXPOSURE_TIME, spec.exposure_time_ms * 1000, "s"))

@@ -26,6 +26,7 @@ from dosewatch.synth.common import (
     SrWriter,
     UidFactory,
     check_deviations,
+    decimal_comma,
     document_ids,
     ds_str,
     observer_context,
@@ -38,7 +39,7 @@ FLUORODEOXYGLUCOSE_F18: Final = Code("35321007", "SCT", "Fluorodeoxyglucose F^18
 FLUORINE_18: Final = Code("77004003", "SCT", "^18^Fluorine")
 INTRAVENOUS_ROUTE: Final = Code("47625008", "SCT", "Intravenous route")
 PET_STUDY_FOR_LOCALIZATION_OF_TUMOR: Final = Code(
-    "44139005", "SCT", "PET study for localization of tumor"
+    "241443006", "SCT", "PET study for localization of tumor"
 )
 #: half-life of fluorine-18 in seconds
 F18_HALF_LIFE_S: Final = 6586.2
@@ -152,8 +153,7 @@ def _administration(
     )
     activity: float | str = spec.activity_mbq
     if first and w.has(Deviation.DS_DECIMAL_COMMA):
-        activity = ds_str(spec.activity_mbq).replace(".", ",")
-        activity = activity if "," in activity else activity + ",0"
+        activity = decimal_comma(spec.activity_mbq)
     elif first and w.has(Deviation.DS_SLASH_SEPARATOR):
         activity = f"{ds_str(spec.activity_mbq)}/{ds_str(spec.activity_mbq)}"
     items.append(w.num(codes.ADMINISTERED_ACTIVITY, activity, "MBq"))
