@@ -90,6 +90,7 @@ def test_ingest_json_matches_the_region_manifest(region: Path, env: dict[str, st
 
 
 def test_person_and_quarantine_commands(region: Path, env: dict[str, str]) -> None:
+    assert "revision 0001" in cli("db", "upgrade")
     cli("ingest", str(region), "--json")
     listed = [json.loads(line) for line in cli("quarantine", "list", "--json").splitlines()]
     assert [entry["reason_code"] for entry in listed] == ["input.not_dose"]
@@ -105,6 +106,25 @@ def test_person_and_quarantine_commands(region: Path, env: dict[str, str]) -> No
     assert "events" in cli("person", "show", str(person_id))
     result = CliRunner().invoke(app, ["person", "show", "no-such-id"])
     assert result.exit_code == 1
+
+    before = json.loads(cli("stats", "--json"))["persons"]
+    other = person_id + 1
+    cli("person", "link", str(person_id), str(other), "--reason", "same patient (checked)")
+    assert json.loads(cli("stats", "--json"))["persons"] == before - 1
+    linked = json.loads(cli("person", "show", str(person_id), "--json"))
+    detach = next(i for i in linked["identifiers"] if i["issuer"].startswith("EST:"))
+    cli(
+        "person",
+        "unlink",
+        str(person_id),
+        "--issuer",
+        detach["issuer"],
+        "--id",
+        detach["value"],
+        "--reason",
+        "wrong link",
+    )
+    assert json.loads(cli("stats", "--json"))["persons"] == before
 
 
 # --------------------------------------------------------------------------- crash safety
