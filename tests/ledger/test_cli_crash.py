@@ -99,7 +99,7 @@ def test_person_and_quarantine_commands(region: Path, env: dict[str, str]) -> No
 
     engine = make_engine(env["DOSEWATCH_DATABASE_URL"])
     with session_factory(engine)() as session:
-        person_id = session.scalars(select(Study.person_id).order_by(Study.id)).first()
+        person_id = session.scalars(select(Study.person_id).order_by(Study.id).limit(1)).one()
     engine.dispose()
     shown = json.loads(cli("person", "show", str(person_id), "--json"))
     assert shown["person"] == person_id and shown["events"]
