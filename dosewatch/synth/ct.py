@@ -106,6 +106,14 @@ class CtEventSpec:
     ssde_mgy: float | None = None
     water_equivalent_diameter_mm: float | None = None
     dose_check: DoseCheckSpec | None = None
+    exposed_range_mm: float | None = None
+    xray_modulation_type: str | None = None
+    mean_ctdifreeair_mgy: float | None = None
+    ctdifreeair_calculation_factor_mgy_per_mas: float | None = None
+    #: Effective Dose (113839) in mSv with its conversion factor (mSv/(mGy.cm))
+    effective_dose_msv: float | None = None
+    effective_dose_conversion_factor: float | None = None
+    comment: str | None = None
     #: None: drawn from the UID factory
     irradiation_event_uid: str | None = None
     #: seconds after the study time
@@ -123,6 +131,9 @@ class CtReportSpec:
 
     events: tuple[CtEventSpec, ...] = field(default=(CtEventSpec(),))
     dlp_total_mgy_cm: float | None = None
+    #: CT Effective Dose Total (113814) in mSv with Reference Authority text
+    effective_dose_total_msv: float | None = None
+    effective_dose_reference_authority: str = "ICRP Publication 103"
     patient_characteristics: bool = True
 
     def dlp_total(self) -> float:
@@ -164,6 +175,22 @@ def _dose_check(w: SrWriter, spec: DoseCheckSpec) -> list[bytes]:
     ]
 
 
+def _effective_dose_total(w: SrWriter, spec: CtReportSpec) -> list[bytes]:
+    if spec.effective_dose_total_msv is None:
+        return []
+    authority = w.text(
+        codes.REFERENCE_AUTHORITY, spec.effective_dose_reference_authority, "HAS PROPERTIES"
+    )
+    return [
+        w.num(
+            codes.CT_EFFECTIVE_DOSE_TOTAL,
+            spec.effective_dose_total_msv,
+            "mSv",
+            children=[authority],
+        )
+    ]
+
+
 def _event(w: SrWriter, spec: CtEventSpec, header: Header, uids: UidFactory, first: bool) -> bytes:
     start = header.study.study_datetime + timedelta(seconds=spec.start_offset_s)
     items: list[bytes] = [
@@ -187,11 +214,18 @@ def _event(w: SrWriter, spec: CtEventSpec, header: Header, uids: UidFactory, fir
     params: list[bytes] = [
         w.num(codes.CT_EXPOSURE_TIME, exposure_time, "s"),
         w.num(codes.SCANNING_LENGTH, spec.scanning_length_mm, "mm"),
+        *(
+            [w.num(codes.EXPOSED_RANGE, spec.exposed_range_mm, "mm")]
+            if spec.exposed_range_mm is not None
+            else []
+        ),
         w.num(codes.NOMINAL_SINGLE_COLLIMATION_WIDTH, spec.single_collimation_mm, "mm"),
         w.num(codes.NOMINAL_TOTAL_COLLIMATION_WIDTH, spec.total_collimation_mm, "mm"),
     ]
     if spec.pitch_factor is not None:
         params.append(w.num(codes.PITCH_FACTOR, spec.pitch_factor, "{ratio}"))
+    if spec.xray_modulation_type is not None:
+        params.append(w.text(codes.X_RAY_MODULATION_TYPE, spec.xray_modulation_type))
     params.append(w.num(codes.NUMBER_OF_X_RAY_SOURCES, len(spec.sources), "{X-Ray sources}"))
     for index, source in enumerate(spec.sources):
         kvp: float | str = source.kvp
@@ -220,7 +254,29 @@ def _event(w: SrWriter, spec: CtEventSpec, header: Header, uids: UidFactory, fir
             ctdivol = decimal_comma(spec.ctdivol_mgy)
         dose.append(w.num(codes.MEAN_CTDIVOL, ctdivol, "mGy"))
     dose.append(w.code(codes.CTDIW_PHANTOM_TYPE, spec.phantom))
+    if spec.ctdifreeair_calculation_factor_mgy_per_mas is not None:
+        dose.append(
+            w.num(
+                codes.CTDIFREEAIR_CALCULATION_FACTOR,
+                spec.ctdifreeair_calculation_factor_mgy_per_mas,
+                "mGy/mA.s",
+            )
+        )
+    if spec.mean_ctdifreeair_mgy is not None:
+        dose.append(w.num(codes.MEAN_CTDIFREEAIR, spec.mean_ctdifreeair_mgy, "mGy"))
     dose.append(w.num(codes.DLP, spec.dlp(), "mGy.cm"))
+    if spec.effective_dose_msv is not None:
+        factor = []
+        if spec.effective_dose_conversion_factor is not None:
+            factor.append(
+                w.num(
+                    codes.EFFECTIVE_DOSE_CONVERSION_FACTOR,
+                    spec.effective_dose_conversion_factor,
+                    "mSv/(mGy.cm)",
+                    "HAS PROPERTIES",
+                )
+            )
+        dose.append(w.num(codes.EFFECTIVE_DOSE, spec.effective_dose_msv, "mSv", children=factor))
     if spec.ssde_mgy is not None:
         method = w.code(codes.MEASUREMENT_METHOD, codes.AAPM_220, "HAS CONCEPT MOD")
         dose.append(
@@ -231,6 +287,8 @@ def _event(w: SrWriter, spec: CtEventSpec, header: Header, uids: UidFactory, fir
     if spec.dose_check is not None:
         dose.extend(_dose_check(w, spec.dose_check))
     items.append(w.container(codes.CT_DOSE, dose))
+    if spec.comment is not None:
+        items.append(w.text(codes.COMMENT, spec.comment))
     return w.container(codes.CT_ACQUISITION, items)
 
 
@@ -273,6 +331,7 @@ def ct_report_bytes(
                 [
                     w.num(codes.TOTAL_NUMBER_OF_IRRADIATION_EVENTS, count, "{events}"),
                     w.num(codes.CT_DOSE_LENGTH_PRODUCT_TOTAL, total, "mGy.cm"),
+                    *_effective_dose_total(w, spec),
                 ],
             )
         )

@@ -100,10 +100,6 @@ class MammographyReportSpec:
     patient_characteristics: bool = False
 
 
-def _breast(laterality: Code) -> Code:
-    return codes.LEFT_BREAST if codes.same(laterality, codes.LEFT) else codes.RIGHT_BREAST
-
-
 def _event(
     w: SrWriter, spec: MammographyEventSpec, header: Header, uids: UidFactory, first: bool
 ) -> bytes:
@@ -187,7 +183,8 @@ def mammography_report_bytes(
             total = override if override is not None else sum(e.agd_mgy for e in events)
             if w.has(Deviation.TOTALS_DIFFER):
                 total = total * 1.3 + 0.2
-            laterality = w.code(codes.LATERALITY, _breast(side), "HAS CONCEPT MOD")
+            # TID 10005: Laterality from CID 6022 Side (Left / Right)
+            laterality = w.code(codes.LATERALITY, side, "HAS CONCEPT MOD")
             per_breast.append(
                 w.num(
                     codes.ACCUMULATED_AVERAGE_GLANDULAR_DOSE,

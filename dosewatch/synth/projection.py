@@ -98,6 +98,18 @@ class ProjectionEventSpec:
     distance_source_to_reference_point_mm: float | None = 600.0
     collimated_field_area_cm2: float | None = 400.0
     filters: tuple[FilterSpec, ...] = (FilterSpec(),)
+    focal_spot_size_mm: float | None = None
+    collimated_field_height_mm: float | None = None
+    collimated_field_width_mm: float | None = None
+    table_longitudinal_position_mm: float | None = None
+    table_lateral_position_mm: float | None = None
+    table_height_position_mm: float | None = None
+    patient_equivalent_thickness_mm: float | None = None
+    #: Exposure Index / Target Exposure Index / Deviation Index (radiography, IEC 62494-1)
+    exposure_index: float | None = None
+    target_exposure_index: float | None = None
+    deviation_index: float | None = None
+    comment: str | None = None
     irradiation_event_uid: str | None = None
     start_offset_s: float = 0.0
 
@@ -268,6 +280,22 @@ def _event(
         items.append(
             w.num(codes.COLLIMATED_FIELD_AREA, spec.collimated_field_area_cm2 / _CM2_PER_M2, "m2")
         )
+    for concept, value, unit in (
+        (codes.FOCAL_SPOT_SIZE, spec.focal_spot_size_mm, "mm"),
+        (codes.COLLIMATED_FIELD_HEIGHT, spec.collimated_field_height_mm, "mm"),
+        (codes.COLLIMATED_FIELD_WIDTH, spec.collimated_field_width_mm, "mm"),
+        (codes.TABLE_LONGITUDINAL_POSITION, spec.table_longitudinal_position_mm, "mm"),
+        (codes.TABLE_LATERAL_POSITION, spec.table_lateral_position_mm, "mm"),
+        (codes.TABLE_HEIGHT_POSITION, spec.table_height_position_mm, "mm"),
+        (codes.PATIENT_EQUIVALENT_THICKNESS, spec.patient_equivalent_thickness_mm, "mm"),
+        (codes.EXPOSURE_INDEX, spec.exposure_index, "1"),
+        (codes.TARGET_EXPOSURE_INDEX, spec.target_exposure_index, "1"),
+        (codes.DEVIATION_INDEX, spec.deviation_index, "1"),
+    ):
+        if value is not None:
+            items.append(w.num(concept, value, unit))
+    if spec.comment is not None:
+        items.append(w.text(codes.COMMENT, spec.comment))
     return w.container(codes.IRRADIATION_EVENT_X_RAY_DATA, items)
 
 
@@ -277,9 +305,10 @@ def _accumulated(
     """TID 10002 for one plane with TID 10004 (fluoroscopy) or TID 10007 items."""
     dap_total = sum(e.dap_gy_cm2 for e in events)
     rp_total = sum(e.dose_rp_gy or 0.0 for e in events)
-    if spec.dap_total_gy_cm2 is not None and len({e.plane for e in spec.events}) == 1:
+    single_plane = len({codes.code_key(e.plane) for e in spec.events}) == 1
+    if spec.dap_total_gy_cm2 is not None and single_plane:
         dap_total = spec.dap_total_gy_cm2
-    if spec.dose_rp_total_gy is not None and len({e.plane for e in spec.events}) == 1:
+    if spec.dose_rp_total_gy is not None and single_plane:
         rp_total = spec.dose_rp_total_gy
     if w.has(Deviation.TOTALS_DIFFER):
         dap_total = dap_total * 1.2 + 1.0
@@ -349,11 +378,11 @@ def projection_report_bytes(
     if not w.has(Deviation.MISSING_ACCUMULATED):
         planes: list[Code] = []
         for event in spec.events:
-            if event.plane not in planes:
+            if not any(codes.same(event.plane, known) for known in planes):
                 planes.append(event.plane)
         for plane in planes:
             content.append(
-                _accumulated(w, spec, plane, [e for e in spec.events if e.plane == plane])
+                _accumulated(w, spec, plane, [e for e in spec.events if codes.same(e.plane, plane)])
             )
     for index, event in enumerate(spec.events):
         content.append(_event(w, event, header, uids, first=index == 0))

@@ -233,7 +233,7 @@ def _ct_spec(
         kvp = rng.choice((100.0, 120.0)) if region != ct.HEAD else 120.0
         wed = None
         ssde_value = None
-        if ssde and phantom == codes.IEC_BODY_DOSIMETRY_PHANTOM:
+        if ssde and codes.same(phantom, codes.IEC_BODY_DOSIMETRY_PHANTOM):
             wed = round(180 + 100 * math.sqrt(person.weight_kg / 70.0) * rng.uniform(0.9, 1.1), 1)
             # AAPM Report 220 conversion factor for the 32 cm phantom, Dw in cm
             ssde_value = round(ctdivol * 3.704369 * math.exp(-0.03671937 * wed / 10.0), 2)

@@ -70,6 +70,13 @@ CT_FULL = CtReportSpec(
                 accumulated_dlp_forward_estimate_mgy_cm=1200.0,
                 reason_for_proceeding="clinical need",
             ),
+            exposed_range_mm=200.0,
+            xray_modulation_type="XYZ_EC",
+            mean_ctdifreeair_mgy=30.0,
+            ctdifreeair_calculation_factor_mgy_per_mas=0.2,
+            effective_dose_msv=1.9,
+            effective_dose_conversion_factor=0.0021,
+            comment="synthetic head scan",
         ),
         CtEventSpec(
             ctdivol_mgy=11.25,
@@ -80,11 +87,24 @@ CT_FULL = CtReportSpec(
             sources=(CtSourceSpec("A", 100.0), CtSourceSpec("B", 140.0, 250.0, 120.0, 0.28)),
             start_offset_s=120.0,
         ),
-    )
+    ),
+    effective_dose_total_msv=9.5,
 )
 FLUORO_FULL = ProjectionReportSpec(
     events=(
-        ProjectionEventSpec(dap_gy_cm2=12.5, dose_rp_gy=0.125, exposure_uas=1500.0),
+        ProjectionEventSpec(
+            dap_gy_cm2=12.5,
+            dose_rp_gy=0.125,
+            exposure_uas=1500.0,
+            focal_spot_size_mm=0.6,
+            collimated_field_height_mm=200.0,
+            collimated_field_width_mm=200.0,
+            table_longitudinal_position_mm=-25.0,
+            table_lateral_position_mm=5.0,
+            table_height_position_mm=150.0,
+            patient_equivalent_thickness_mm=220.0,
+            comment="synthetic fluoroscopy run",
+        ),
         ProjectionEventSpec(
             dap_gy_cm2=30.0,
             dose_rp_gy=0.3,
@@ -100,7 +120,10 @@ FLUORO_FULL = ProjectionReportSpec(
     )
 )
 DX_FULL = ProjectionReportSpec(
-    events=(radiography_event(), radiography_event(dap_gy_cm2=0.25, start_offset_s=30)),
+    events=(
+        radiography_event(exposure_index=400.0, target_exposure_index=420.0, deviation_index=-0.2),
+        radiography_event(dap_gy_cm2=0.25, start_offset_s=30),
+    ),
     fluoroscopy=False,
 )
 MG_FULL = MammographyReportSpec(patient_characteristics=True)
