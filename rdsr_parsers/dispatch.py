@@ -54,6 +54,7 @@ def parse(
     ctx = ParseContext(strictness=strictness, file=label)
     try:
         ds = source if isinstance(source, Dataset) else _read(source, ctx)
+        _note_transfer_syntax(ds, ctx)
         ctx.sop_instance_uid = text(ds, "SOPInstanceUID")
         ctx.manufacturer = text(ds, "Manufacturer")
         ctx.model = text(ds, "ManufacturerModelName")
@@ -74,6 +75,23 @@ def parse(
             sop_instance_uid=ctx.sop_instance_uid,
         ) from exc
     return ParseResult(report, tuple(ctx.findings))
+
+
+_RETIRED_OR_LEGACY_SYNTAXES = {
+    "1.2.840.10008.1.2": ("encoding.implicit_vr", "Implicit VR Little Endian transfer syntax"),
+    "1.2.840.10008.1.2.2": (
+        "encoding.big_endian",
+        "Explicit VR Big Endian transfer syntax (retired in DICOM)",
+    ),
+}
+
+
+def _note_transfer_syntax(ds: Dataset, ctx: ParseContext) -> None:
+    meta = getattr(ds, "file_meta", None)
+    syntax = None if meta is None else text(meta, "TransferSyntaxUID")
+    note = _RETIRED_OR_LEGACY_SYNTAXES.get(syntax or "")
+    if note is not None:
+        ctx.info(note[0], f"{note[1]}; decoded")
 
 
 def _read(

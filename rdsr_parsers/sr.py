@@ -348,6 +348,26 @@ def code_or_text_of(parent: ContentItem, concept: Code, ctx: ParseContext) -> Co
     return None if item is None else read_code_or_text(item, ctx)
 
 
+def require_event_uid(parent: ContentItem, concept: Code, ctx: ParseContext) -> str | None:
+    """The mandatory event UID of an event container (TID 10003/10013/10022).
+
+    Missing, the event is kept: its dose is intact but it has no identity, so the ledger
+    cannot de-duplicate it by UID — a WARNING ``event.uid_missing`` in every template.
+    """
+    item = parent.first(concept)
+    if item is None:
+        scheme, value = code_key(concept)
+        ctx.warn(
+            "event.uid_missing",
+            f"{concept.meaning} ({scheme}:{value}) is missing; event kept without identity "
+            "(the ledger cannot de-duplicate it by UID)",
+            path=parent.path or "root",
+            concept=f"{scheme}:{value}",
+        )
+        return None
+    return read_uid(item, ctx)
+
+
 def require(
     parent: ContentItem, concept: Code, ctx: ParseContext, *, what: str
 ) -> ContentItem | None:

@@ -48,8 +48,8 @@ from rdsr_parsers.sr import (
     read_code,
     read_quantity,
     read_text,
-    read_uid,
     require,
+    require_event_uid,
 )
 from rdsr_parsers.tid10014_ct_parameters import (
     CtAcquisitionParameters,
@@ -198,10 +198,7 @@ class _Size:
 
 def _read_event(acquisition: ContentItem, ctx: ParseContext) -> CtIrradiationEvent:
     """One CT Acquisition container (TID 10013)."""
-    uid = None
-    uid_item = require(acquisition, codes.IRRADIATION_EVENT_UID, ctx, what="Irradiation Event UID")
-    if uid_item is not None:
-        uid = read_uid(uid_item, ctx)
+    uid = require_event_uid(acquisition, codes.IRRADIATION_EVENT_UID, ctx)
     acquisition_type = _acquisition_type(acquisition, ctx)
     localizer = same(acquisition_type, codes.CONSTANT_ANGLE_ACQUISITION)
     params_item = acquisition.first(codes.CT_ACQUISITION_PARAMETERS)

@@ -48,8 +48,8 @@ from rdsr_parsers.sr import (
     read_quantity,
     read_text,
     require,
+    require_event_uid,
     text_of,
-    uid_of,
 )
 from rdsr_parsers.values import as_text
 
@@ -218,17 +218,7 @@ def _administration_uid(
     activity: Quantity | None,
     ctx: ParseContext,
 ) -> str:
-    item = require(
-        container,
-        codes.RADIOPHARMACEUTICAL_ADMINISTRATION_EVENT_UID,
-        ctx,
-        what="administration event UID",
-    )
-    uid = (
-        None
-        if item is None
-        else uid_of(container, codes.RADIOPHARMACEUTICAL_ADMINISTRATION_EVENT_UID, ctx)
-    )
+    uid = require_event_uid(container, codes.RADIOPHARMACEUTICAL_ADMINISTRATION_EVENT_UID, ctx)
     if uid is not None:
         return uid
     agent_key = None if agent is None else codes.code_str(agent)

@@ -481,18 +481,19 @@ def test_srt_codes_are_read_as_sct() -> None:
     assert {f.severity for f in legacy} == {Severity.INFO}
 
 
-def test_missing_irradiation_event_uid_is_an_error_naming_concept_and_path() -> None:
+def test_missing_irradiation_event_uid_is_a_warning_naming_concept_and_path() -> None:
     omit = frozenset({codes.IRRADIATION_EVENT_UID.value})
     result = _parse([accumulated(), acquisition(omit=omit)])
     (event,) = _ct_events(result.report)
     assert event.irradiation_event_uid is None
-    assert event.dlp is not None  # the dose is still read
-    (error,) = _with_code(result.findings, "template.missing_mandatory")
-    assert error.severity is Severity.ERROR
-    assert error.concept == "DCM:113769"
-    assert error.content_path == "5"
+    assert event.dlp is not None  # the dose is still read: identity lost, not dose
+    (warning,) = _with_code(result.findings, "event.uid_missing")
+    assert warning.severity is Severity.WARNING
+    assert warning.concept == "DCM:113769"
+    assert warning.content_path == "5"
+    _parse([accumulated(), acquisition(omit=omit)], Strictness.STANDARD)
     with pytest.raises(StrictnessError):
-        _parse([accumulated(), acquisition(omit=omit)], Strictness.STANDARD)
+        _parse([accumulated(), acquisition(omit=omit)], Strictness.STRICT)
 
 
 def test_missing_ctdivol_in_ct_dose_is_an_error() -> None:

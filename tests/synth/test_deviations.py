@@ -122,10 +122,10 @@ _COMMON: dict[Deviation, str | None] = {
     Deviation.SRT_CODES: "code.legacy_scheme",
     Deviation.TOTALS_DIFFER: "totals.differ_from_events",
     Deviation.AGE_OVER_150: "value.implausible_age",
-    Deviation.BIG_ENDIAN: None,
-    Deviation.IMPLICIT_VR: None,
+    Deviation.BIG_ENDIAN: "encoding.big_endian",
+    Deviation.IMPLICIT_VR: "encoding.implicit_vr",
     Deviation.MULTIBYTE_CHARSET: None,
-    Deviation.MISSING_EVENT_UID: "template.missing_mandatory",
+    Deviation.MISSING_EVENT_UID: "event.uid_missing",
     Deviation.MISSING_ACCUMULATED: "template.missing_mandatory",
     Deviation.GENERIC_SR_CLASS: "sop.dose_report_in_generic_sr",
 }
