@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import io
+import pickle
 import random
 import struct
 import warnings
@@ -73,11 +74,15 @@ class _Base:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._readable: bool | None = None
+        self._decoded: bytes | None = None  # the decoded dataset, pickled: cheap fresh copies
 
     def dataset(self) -> Dataset | None:
         """A fresh decoded copy, or None when pydicom cannot read the object."""
         if self._readable is False:
             return None
+        if self._decoded is not None:
+            copy: Dataset = pickle.loads(self._decoded)  # our own bytes, made just below
+            return copy
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # pydicom warns about what it repairs
@@ -90,6 +95,7 @@ class _Base:
             self._readable = False
             return None
         self._readable = True
+        self._decoded = pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL)
         return ds
 
     def transfer_syntax(self) -> str:

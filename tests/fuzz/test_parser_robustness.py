@@ -35,7 +35,7 @@ SEEDS = (
     "openrem/CT-SC-Philips_Brilliance16P.dcm",
     "openrem/DX-Im-Carestream_DR7500-2.dcm",
     "openrem/DX-Im-DRGEM.dcm",
-    "openrem/DX-RDSR-Carestream_DRXEvolution.dcm",
+    "openrem/CT-RDSR-ToshibaPixelMed.dcm",
     "openrem/Dual-RDSR-DX.dcm",
     "openrem/Dual-RDSR-RF.dcm",
     "openrem/ESR_non-dose.dcm",
@@ -47,7 +47,7 @@ SEEDS = (
     "openrem/RF-RDSR-Eurocolumbus.dcm",
     "openrem/PX-Im-NewTom_Go.dcm",
     "pyskindose/history_P1_philips_allura_clarity.dcm",
-    "openrem/RF-RDSR-Siemens-Zee.dcm",
+    "openrem/MG-Im-GE-SenDS-scaled.dcm",
 )
 PER_FILE = 110  # 20 files x 110 = 2,200 mutations per run
 WATCHDOG_S = 2.0
