@@ -242,8 +242,8 @@ def _ingest_benchmarks(root: Path, reports: int, seed: int, pg_base: str) -> dic
     from dosewatch.synth.region import generate_region
 
     folder = root / "region"
-    # ~2.6 objects per person in the default mix: aim above the target, then check
-    persons = max(10, int(reports / 2.5))
+    # ~2.3 distinct reports per person in the default mix: aim above the target
+    persons = max(10, int(reports / 2.1) + 1)
     start = time.perf_counter()
     summary = generate_region(folder, establishments=50, persons=persons, seed=seed)
     generated = time.perf_counter() - start
