@@ -195,3 +195,22 @@ def test_sigkill_at_every_point_then_rerun_equals_a_clean_run(
     rerun = subprocess.run(command, env=env, capture_output=True, timeout=300, check=False)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert ledger_dump(url) == expected
+
+
+def test_quarantine_retry_records_what_now_parses(
+    settings: Settings, engine: Engine, env: dict[str, str]
+) -> None:
+    from dosewatch.domain.errors import UnsupportedObjectError
+    from dosewatch.ledger.identity import SourceInfo
+    from dosewatch.ledger.ingest import Ingestor
+    from rdsr_parsers import ParseResult
+
+    def not_yet(_data: object, **_kwargs: object) -> ParseResult:
+        raise UnsupportedObjectError("reader not written yet")
+
+    data = (DATA / "openrem" / "CT-RDSR-Siemens-Continued-1.dcm").read_bytes()
+    outcome = Ingestor(settings, engine, parser=not_yet).ingest_bytes(data, SourceInfo("a.dcm"))
+    assert outcome.status == "quarantined" and outcome.reason == "input.unsupported"
+    assert "1 recorded, 0 still quarantined" in cli("quarantine", "retry")
+    stats = json.loads(cli("stats", "--json"))
+    assert (stats["reports"], stats["quarantined"]) == (1, 0)
