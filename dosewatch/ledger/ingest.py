@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, NoResultFound, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dosewatch.domain.errors import DoseWatchError, InvalidValueError, LedgerError
@@ -273,14 +273,15 @@ class Ingestor:
                     checkpoint("before_commit")
                 checkpoint("after_commit")
                 return outcome
-            except (IntegrityError, OperationalError) as exc:
-                if not _retryable(exc):
+            except (IntegrityError, OperationalError, NoResultFound) as exc:
+                # NoResultFound: a row read a moment ago was deleted by a concurrent retraction
+                if not isinstance(exc, NoResultFound) and not _retryable(exc):
                     raise
                 last = exc
                 log.info(
                     "retrying SOP Instance UID %s after a concurrent write (%s)",
                     prepared.result.report.sop_instance_uid,
-                    type(exc.orig).__name__,
+                    type(exc).__name__,
                 )
         raise LedgerError(
             f"gave up after {MAX_ATTEMPTS} attempts: {type(last).__name__}",
@@ -315,9 +316,10 @@ class Ingestor:
         assert prepared.result is not None
         report = prepared.result.report
         sop_uid = report.sop_instance_uid
-        stored_same_uid = session.scalars(
-            select(ReportRow).where(ReportRow.sop_instance_uid == sop_uid)
-        ).one_or_none()
+        same_uid = select(ReportRow).where(ReportRow.sop_instance_uid == sop_uid)
+        if self._for_update:  # serialise with a concurrent retraction of that report
+            same_uid = same_uid.with_for_update()
+        stored_same_uid = session.scalars(same_uid).one_or_none()
         if stored_same_uid is not None:
             return self._resent(session, stored_same_uid, prepared, source)
         return self._record_new(session, prepared, source)

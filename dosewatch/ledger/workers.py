@@ -31,7 +31,8 @@ from dosewatch.settings import Settings
 log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIXES = frozenset({".json", ".csv", ".md", ".txt"})
-IN_FLIGHT_PER_WORKER = 8
+IN_FLIGHT_PER_WORKER = 4  # chunks in flight per worker
+CHUNK = 4  # files per task
 
 
 @dataclass(slots=True)
@@ -97,7 +98,31 @@ def ingest_one(path: str, establishment: str | None, calling_ae: str | None) -> 
     return _INGESTOR.ingest_path(Path(path), source)
 
 
+def ingest_chunk(
+    paths: list[str], establishment: str | None, calling_ae: str | None
+) -> list[Outcome | str]:
+    """A few files per task (less inter-process traffic); an error becomes its message."""
+    out: list[Outcome | str] = []
+    for path in paths:
+        try:
+            out.append(ingest_one(path, establishment, calling_ae))
+        except DoseWatchError as exc:
+            out.append(f"could not ingest {path}: {exc}")
+    return out
+
+
 # --------------------------------------------------------------------------- parent side
+
+
+def _chunks(files: Iterator[Path], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for path in files:
+        chunk.append(str(path))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def run(
@@ -139,25 +164,25 @@ def run(
         initializer=_init_worker,
         initargs=(settings_data,),
     ) as pool:
-        pending: dict[Future[Outcome], str] = {}
+        pending: set[Future[list[Outcome | str]]] = set()
 
-        def drain(block: bool) -> None:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED, timeout=None if block else 0)
+        def drain() -> None:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                path = pending.pop(future)
-                try:
-                    summary.add(future.result())
-                except DoseWatchError as exc:
-                    summary.failed += 1
-                    log.error("could not ingest %s: %s", path, exc)
-                if on_outcome:
-                    on_outcome(summary)
+                pending.discard(future)
+                for result in future.result():
+                    if isinstance(result, str):
+                        summary.failed += 1
+                        log.error("%s", result)
+                    else:
+                        summary.add(result)
+                    if on_outcome:
+                        on_outcome(summary)
 
-        for path in files:
+        for chunk in _chunks(files, CHUNK):
             if len(pending) >= limit:
-                drain(block=True)
-            future = pool.submit(ingest_one, str(path), establishment, calling_ae)
-            pending[future] = str(path)
+                drain()
+            pending.add(pool.submit(ingest_chunk, chunk, establishment, calling_ae))
         while pending:
-            drain(block=True)
+            drain()
     return summary
