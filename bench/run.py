@@ -88,11 +88,43 @@ def render(
     ]
     if "error" in ingest:
         lines += ["The ingest benchmark failed in this run:", "", "```", ingest["error"], "```"]
-    else:
+        return "\n".join(lines) + "\n"
+    if "_source" in ingest:
+        lines += [f"Figures {ingest['_source']}.", ""]
+    lines += [
+        f"{ingest['files']} synthetic files ({ingest['distinct_reports']} distinct reports, "
+        "the rest re-sent copies). Baseline: a bare pydicom read (dcmread + full walk) of the "
+        f"same files in the same run: {_fmt(ingest['bare_read_seconds'])} s "
+        f"({_fmt(ingest['bare_read_files_per_s'])} files/s).",
+        "",
+        "| configuration | files/s | time / bare read | peak RSS parent | peak RSS per worker |",
+        "|---|---|---|---|---|",
+    ]
+    for name, config in ingest["configs"].items():
+        worker_rss = config.get("peak_rss_workers_mb") or 0
+        ratio = _fmt(config["time_ratio_to_bare_read"])
+        lines.append(
+            f"| {name} | {_fmt(config['files_per_s'])} | **{ratio}** "
+            f"| {_fmt(config['peak_rss_mb'])} MB | "
+            f"{'—' if not worker_rss else _fmt(worker_rss) + ' MB'} |"
+        )
+    lines += [
+        "",
+        f"2 workers vs 1: SQLite **{_fmt(ingest['sqlite_speedup_2w'])}x**, PostgreSQL "
+        f"**{_fmt(ingest['postgresql_speedup_2w'])}x** (target >= 1.7x). Targets: 1 worker "
+        "<= 2x the bare read time; peak RSS <= 300 MB.",
+    ]
+    history = ingest.get("history")
+    if history:
         lines += [
-            "```json",
-            json.dumps(ingest, indent=1, default=str)[:6000],
-            "```",
+            "",
+            "### One person's full history on PostgreSQL",
+            "",
+            f"{history['events']:,} irradiation events, {history['persons']:,} persons "
+            f"(median {_fmt(history['events_per_person_median'])} events each), built by bulk "
+            f"insert in {_fmt(history['build_seconds'])} s; {history['queries']} queries: "
+            f"p50 {_fmt(history['p50_ms'])} ms, **p95 {_fmt(history['p95_ms'])} ms**, "
+            f"max {_fmt(history['max_ms'])} ms (target p95 <= 20 ms).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -102,13 +134,25 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="write the Markdown report here")
     parser.add_argument("--quick", action="store_true", help="smoke sizes")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument(
+        "--ingest-json",
+        type=Path,
+        help="reuse the JSON of an earlier `python -m bench.ingest --json-out` run "
+        "(its own baselines; labelled as such in the report)",
+    )
     args = parser.parse_args()
     parse = parse_bench.run(rounds=5 if args.quick else 15)
     print(json.dumps({k: v for k, v in parse.items() if k != "per_file"}, indent=1))
     estimate_bench.run(SAMPLES, 1)  # warm-up: reference tables loaded and validated
     est = estimate_bench.run(SAMPLES, 2 if args.quick else 5)
     print(json.dumps(est, indent=1))
-    ingest = {"error": "skipped (--skip-ingest)"} if args.skip_ingest else _ingest(args.quick)
+    if args.ingest_json:
+        ingest = json.loads(args.ingest_json.read_text())
+        ingest["_source"] = f"reused from {args.ingest_json.name} (measured in its own run)"
+    elif args.skip_ingest:
+        ingest = {"error": "skipped (--skip-ingest)"}
+    else:
+        ingest = _ingest(args.quick)
     print(json.dumps(ingest, indent=1, default=str)[:4000])
     if args.write:
         args.write.write_text(render(parse, est, ingest, args.quick), encoding="utf-8")

@@ -43,4 +43,8 @@ def _register() -> None:
 _register()
 
 if __name__ == "__main__":
-    app()
+    # Under ``python -m`` this module runs as ``__main__``, a second copy: the command
+    # modules registered on the importable ``dosewatch.cli.main.app``, so run that one.
+    from dosewatch.cli.main import app as _registered_app
+
+    _registered_app()
