@@ -53,12 +53,13 @@ def parse(
     """
     label = name or (Path(source).name if isinstance(source, str | os.PathLike) else None)
     ctx = ParseContext(strictness=strictness, file=label)
-    # pydicom reports values it had to repair as UserWarnings; they become findings here
-    # (recorded, never printed), so that nothing is lost and callers see one contract.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    # pydicom reports values it repairs as UserWarnings. They are silenced here, not turned
+    # into findings: whether pydicom warns depends on what the process decoded before (it
+    # does not repeat itself), and findings must be a pure function of the object. The
+    # values the parsers use are validated by our own readers, with their own findings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         report = _parse_located(source, ctx, label)
-    _warnings_to_findings(caught, ctx)
     return ParseResult(report, tuple(ctx.findings))
 
 
@@ -86,24 +87,6 @@ def _parse_located(source: Source, ctx: ParseContext, label: str | None) -> Dose
             sop_instance_uid=ctx.sop_instance_uid,
         ) from exc
     return report
-
-
-_MAX_DECODER_FINDINGS = 10
-
-
-def _warnings_to_findings(caught: list[warnings.WarningMessage], ctx: ParseContext) -> None:
-    """Distinct decoder warnings as INFO ``encoding.decoder_warning`` findings (capped)."""
-    seen: dict[str, int] = {}
-    for warning in caught:
-        message = " ".join(str(warning.message).split())[:200]
-        message = message.split(" Please see <")[0]
-        seen[message] = seen.get(message, 0) + 1
-    for index, (message, count) in enumerate(seen.items()):
-        if index == _MAX_DECODER_FINDINGS:
-            ctx.info("encoding.decoder_warning", f"{len(seen) - index} more decoder warnings")
-            break
-        times = f" ({count} times)" if count > 1 else ""
-        ctx.info("encoding.decoder_warning", f"pydicom: {message}{times}")
 
 
 _RETIRED_OR_LEGACY_SYNTAXES = {

@@ -94,3 +94,14 @@ def test_every_finding_is_located_and_explained(row: dict[str, str]) -> None:
     for finding in parse(row["path"]).findings:
         assert re.fullmatch(r"[a-z_]+(\.[a-z_0-9]+)+", finding.code), finding.code
         assert finding.message
+
+
+def test_findings_are_a_pure_function_of_the_object() -> None:
+    """The same object yields the same findings whatever the process parsed before
+    (the ledger's order-independence and crash-rerun equality rely on it)."""
+    rows = [r for r in ROWS if r["file"] not in REJECTED]
+
+    def findings(order: list[dict[str, str]]) -> dict[str, object]:
+        return {r["file"]: parse(r["path"]).findings for r in order}
+
+    assert findings(rows) == findings(list(reversed(rows)))
