@@ -136,8 +136,10 @@ def _read(
 
 
 def _dcmread(fp: BinaryIO, *, force: bool) -> Dataset:
-    ds = pydicom.dcmread(fp, force=force, stop_before_pixels=True)
-    # decode everything now, so that truncation/corruption surfaces inside parse()
+    # Values and nested sequences are decoded lazily, on first access by the readers; that
+    # still happens inside parse(), whose boundary turns any decoder failure into a
+    # located UnreadableObjectError.
+    ds: Dataset = pydicom.dcmread(fp, force=force, stop_before_pixels=True)
     return ds
 
 
