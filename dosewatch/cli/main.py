@@ -29,15 +29,16 @@ def _configure(
 
 
 def _register() -> None:
-    """Import the command modules; each adds its commands to ``app``."""
+    """Import every command module of this package (``*_cmd`` / ``*_cmds``); each adds its
+    commands to ``app``, so a new command group needs no edit here."""
     import importlib
+    import pkgutil
 
-    for module in ("inspect_cmd", "ledger_cmds", "synth_cmd"):
-        try:
-            importlib.import_module(f"dosewatch.cli.{module}")
-        except ModuleNotFoundError as exc:  # a command group not written yet
-            if exc.name != f"dosewatch.cli.{module}":
-                raise
+    import dosewatch.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.endswith(("_cmd", "_cmds")):
+            importlib.import_module(f"dosewatch.cli.{info.name}")
 
 
 _register()
