@@ -793,7 +793,8 @@ def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
 
 def _inputs_json(estimate: Estimate) -> dict[str, Any]:
     return {
-        "inputs": [list(pair) for pair in estimate.inputs],
+        "origin": str(estimate.origin),
+        "inputs": [item.to_json() for item in estimate.inputs],
         "coefficients": [
             {
                 "name": c.name,
@@ -801,7 +802,7 @@ def _inputs_json(estimate: Estimate) -> dict[str, Any]:
                 "unit": c.unit,
                 "source": c.source,
                 "locator": c.locator,
-                "verification": c.verification,
+                "verification": str(c.verification),
             }
             for c in estimate.coefficients
         ],
