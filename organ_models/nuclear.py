@@ -13,6 +13,7 @@ from __future__ import annotations
 from dosewatch.domain.codes import code_key, code_str
 from dosewatch.domain.errors import ModelNotApplicableError
 from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import RadiopharmaceuticalAdministration
 from organ_models.common import (
@@ -103,7 +104,7 @@ def agent_of(admin: RadiopharmaceuticalAdministration) -> tuple[str | None, list
         if has_keyword(tokens, prefixes) or any(len(p) >= 5 and p in joined for p in prefixes):
             return key, [
                 finding(
-                    "model.agent_from_text",
+                    FindingCode.MODEL_AGENT_FROM_TEXT,
                     f"radiopharmaceutical {key} taken from the free-text name "
                     f"{admin.radiopharmaceutical_name!r}",
                 )
@@ -182,7 +183,7 @@ def estimate_administration(
         if basis is not settings.basis:
             findings.append(
                 finding(
-                    "model.basis_fallback",
+                    FindingCode.MODEL_BASIS_FALLBACK,
                     f"no {settings.basis} coefficient for {agent} {band}; {basis} used and "
                     "recorded as such (never added to the other basis)",
                 )
@@ -280,13 +281,13 @@ def _from_reported_organs(
     try:
         e = effective_dose_from_organs(doses, WeightBasis.ICRP103, patient.sex)
     except ModelNotApplicableError as exc:
-        out.findings.append(finding("model.organ_set_incomplete", str(exc)))
+        out.findings.append(finding(FindingCode.MODEL_ORGAN_SET_INCOMPLETE, str(exc)))
         return out
     findings = []
     if direct > 0 and abs(e - direct) / direct > CONSISTENCY_LIMIT:
         findings.append(
             finding(
-                "model.inconsistent",
+                FindingCode.MODEL_INCONSISTENT,
                 f"E from reported organ doses {e:.3g} mSv differs from e x A {direct:.3g} mSv "
                 f"by more than {CONSISTENCY_LIMIT:.0%}",
             )

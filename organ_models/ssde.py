@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dosewatch.domain.errors import ModelNotApplicableError, ReferenceDataError
 from dosewatch.domain.estimate import Coefficient, EstimateQuantity
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import CtIrradiationEvent
 from organ_models.common import EstimationSettings, ModelInfo, Outcome, build, finding
 from organ_models.tables import ReferencePolicy, load_table
@@ -154,14 +155,17 @@ def ssde_for_event(
     findings = []
     if phantom_assumed:
         findings.append(
-            finding("model.default_assumed", f"CTDIw phantom not reported; {phantom} cm assumed")
+            finding(
+                FindingCode.MODEL_DEFAULT_ASSUMED,
+                f"CTDIw phantom not reported; {phantom} cm assumed",
+            )
         )
     if event.ssde is not None and event.ssde.value_in("mGy") > 0:
         diff = abs(value - event.ssde.value_in("mGy")) / event.ssde.value_in("mGy")
         if diff > 0.10:
             findings.append(
                 finding(
-                    "model.reported_differs",
+                    FindingCode.MODEL_REPORTED_DIFFERS,
                     f"computed SSDE {value:.2f} mGy differs by {diff:.0%} from the reported "
                     f"{event.ssde}",
                 )
