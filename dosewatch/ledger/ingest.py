@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dosewatch.domain.errors import DoseWatchError, InvalidValueError, LedgerError
 from dosewatch.domain.estimate import Estimate
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import DoseReport, SourceKind
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger import dedup, identity, quarantine
@@ -128,7 +129,7 @@ def estimate_report(
         keyed = dedup.keyed_for_estimation(report)
         result = organ_models.estimate_with_reasons(keyed, patient_from_report(report), settings)
     except DoseWatchError as exc:
-        return (), (Finding(Severity.WARNING, "model.failed", f"{exc.code}: {exc.message}"),)
+        return (), (Finding(FindingCode.MODEL_FAILED, f"{exc.code}: {exc.message}"),)
     return tuple(result.estimates), tuple(result.findings)
 
 
@@ -348,8 +349,7 @@ class Ingestor:
         if study.person_id != person_id:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "identity.study_person_mismatch",
+                    FindingCode.IDENTITY_STUDY_PERSON_MISMATCH,
                     "the study is already recorded under another person; the report is "
                     "attached to the study (check the patient identifiers)",
                 )
@@ -361,8 +361,7 @@ class Ingestor:
         for key in repeated:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "event.repeated_in_object",
+                    FindingCode.EVENT_REPEATED_IN_OBJECT,
                     f"event {key} appears twice in the object; the first occurrence is kept",
                 )
             )
@@ -745,8 +744,7 @@ def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
     }
     what = "these values replace" if kept else "these values lose to"
     return Finding(
-        Severity.WARNING,
-        "event.conflicting_values",
+        FindingCode.EVENT_CONFLICTING_VALUES,
         f"event {event.key} was sent before with different values; {what} the stored ones: {shown}",
     )
 
