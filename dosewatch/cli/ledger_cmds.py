@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
-from dosewatch.ledger import db, identity, repository, workers
+from dosewatch.ingest import local_pool as workers
+from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger import db, identity, repository
 from dosewatch.ledger import quarantine as quarantine_store
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.ledger.models import PatientIdentifierRow, Person, Quarantine
 from dosewatch.settings import Settings
 

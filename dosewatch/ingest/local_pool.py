@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from dosewatch.domain.errors import DoseWatchError
+from dosewatch.ingest.pipeline import Ingestor, Outcome
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor, Outcome
 from dosewatch.settings import Settings
 
 log = logging.getLogger(__name__)
