@@ -230,9 +230,28 @@ def person_show(
         str | None, typer.Option("--issuer", help="issuer of the patient ID (or INS OID)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    cumulative: Annotated[
+        bool, typer.Option("--cumulative", help="cumulative dose over a window")
+    ] = False,
+    window: Annotated[
+        str, typer.Option("--window", help="12m, 5y, all or FROM:TO (ISO dates)")
+    ] = "all",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="end of a rolling window (default today)")
+    ] = None,
+    show_identifiers: Annotated[
+        bool, typer.Option("--show-identifiers", help="print identifiers unmasked")
+    ] = False,
 ) -> None:
-    """A person's studies and events across all establishments."""
+    """A person's studies and events across all establishments (or the cumulative dose)."""
     engine = _ready_engine(_settings())
+    if cumulative:
+        from dosewatch.cli import cumulative_cmds
+
+        cumulative_cmds.show(
+            engine, ident, issuer, window, as_of, as_json=as_json, show=show_identifiers
+        )
+        return
     with db.session_factory(engine, read_only=True)() as session:
         person_id = _one_person(session, ident, issuer)
         person = session.get(Person, person_id)

@@ -46,6 +46,9 @@ from dosewatch.ledger import dedup
 from dosewatch.ledger.estimate_models import EstimateInputRow
 from dosewatch.ledger.models import EstimateRow, EventRow, ReportRow, ReportStatus
 
+#: finding code of a quantity the organ models did not estimate (message: the reason;
+#: ``concept``: the event's ledger key, None for the study)
+NOT_ESTIMATED = "model.not_estimated"
 #: the slot target of a study-level estimate (never an event key: those are UIDs, ``h:`` or ``#``)
 STUDY_TARGET = "study"
 

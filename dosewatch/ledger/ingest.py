@@ -129,7 +129,13 @@ def estimate_report(
         result = organ_models.estimate_with_reasons(keyed, patient_from_report(report), settings)
     except DoseWatchError as exc:
         return (), (Finding(Severity.WARNING, "model.failed", f"{exc.code}: {exc.message}"),)
-    return tuple(result.estimates), tuple(result.findings)
+    # what was not estimated, and why, is kept for the completeness of cumulative sums
+    # (``concept`` holds the event's ledger key; None for the study)
+    refused = tuple(
+        Finding(Severity.INFO, estimate_ledger.NOT_ESTIMATED, reason, concept=event_key)
+        for event_key, reason in result.not_estimated
+    )
+    return tuple(result.estimates), tuple(result.findings) + refused
 
 
 def prepare_bytes(
