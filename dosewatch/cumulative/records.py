@@ -13,7 +13,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dosewatch.ledger.estimates import NOT_ESTIMATED, STUDY_TARGET, target_of
+from dosewatch.ledger.estimates import (
+    NOT_ESTIMATED,
+    STUDY_TARGET,
+    read_not_estimated,
+    target_of,
+)
 from dosewatch.ledger.models import (
     Establishment,
     EstimateRow,
@@ -74,8 +79,9 @@ class ExamRecord:
     description: str | None
     events: tuple[EventRecord, ...]
     estimates: tuple[EstimateRecord, ...]
-    #: (event key or None for the study, reason) of what the organ models did not estimate
-    not_estimated: tuple[tuple[str | None, str], ...]
+    #: (event key or None for the study, quantity or "any", reason) of what the organ
+    #: models did not estimate
+    not_estimated: tuple[tuple[str | None, str, str], ...]
 
     @property
     def modality(self) -> str:
@@ -173,7 +179,7 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
                 upper_bound=x.upper_bound,
             )
         )
-    refused: dict[int, set[tuple[str | None, str]]] = {}
+    refused: dict[int, set[tuple[str | None, str, str]]] = {}
     for study_id, concept, message in session.execute(
         select(ReportRow.study_id, ReportFinding.concept, ReportFinding.message)
         .join(ReportFinding, ReportFinding.report_id == ReportRow.id)
@@ -183,7 +189,7 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
             ReportFinding.code == NOT_ESTIMATED,
         )
     ):
-        refused.setdefault(study_id, set()).add((concept, message))
+        refused.setdefault(study_id, set()).add((concept, *read_not_estimated(message)))
     out = [
         ExamRecord(
             study_instance_uid=s.study_instance_uid,
@@ -197,7 +203,9 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
                     key=lambda x: (x.event_key or "", x.quantity, x.organ or "", x.basis or ""),
                 )
             ),
-            not_estimated=tuple(sorted(refused.get(s.id, ()), key=lambda r: (r[0] or "", r[1]))),
+            not_estimated=tuple(
+                sorted(refused.get(s.id, ()), key=lambda r: (r[0] or "", r[1], r[2]))
+            ),
         )
         for s in studies
     ]

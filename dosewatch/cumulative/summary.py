@@ -187,19 +187,18 @@ def _dose_sum(
 # --------------------------------------------------------------------------- completeness
 
 
-def _reasons(exam: ExamRecord, keys: Iterable[str | None], prefix: str) -> list[str]:
+def _reasons(exam: ExamRecord, keys: Iterable[str | None], quantity: str) -> list[str]:
     wanted = set(keys)
-    return sorted(
-        {
-            reason
-            for key, reason in exam.not_estimated
-            if key in wanted and reason.startswith(prefix)
-        }
-    )
+    found = {
+        reason
+        for key, what, reason in exam.not_estimated
+        if key in wanted and what in (quantity, "any")
+    }
+    return sorted(found)
 
 
 def _coverage(
-    exam: ExamRecord, chosen: Sequence[EstimateRecord], what: str, prefix: str
+    exam: ExamRecord, chosen: Sequence[EstimateRecord], what: str, quantity: str
 ) -> str | None:
     """None when the exam covers the quantity, else the reason it does not."""
     events = {e.key for e in exam.events}
@@ -211,7 +210,7 @@ def _coverage(
         return None
     if not events and not chosen:
         return "no counted irradiation event"
-    reasons = _reasons(exam, [*left, None], prefix)
+    reasons = _reasons(exam, [*left, None], quantity)
     head = f"{len(left)} of {len(events)} counted events without {what}"
     return head + (": " + "; ".join(reasons) if reasons else " (no reason recorded)")
 
@@ -245,7 +244,7 @@ def summarise(
         for x in es:
             if x.basis != basis.value:
                 other[str(x.basis)].append((exam.study_instance_uid, x.value))
-        why = _coverage(exam, mine, f"{basis.value} effective dose", "effective dose")
+        why = _coverage(exam, mine, f"{basis.value} effective dose", _EFFECTIVE)
         if why is None:
             covered_e += 1
         else:
@@ -288,7 +287,7 @@ def summarise(
             exam,
             [x for x in exam.estimates if x.quantity == _ORGAN],
             "organ-dose estimates",
-            "organ dose",
+            _ORGAN,
         )
         for exam in inside
     }

@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dosewatch.domain.errors import DoseWatchError, InvalidValueError, LedgerError
 from dosewatch.domain.estimate import Estimate
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import DoseReport, SourceKind
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger import dedup, identity, quarantine
@@ -128,13 +129,9 @@ def estimate_report(
         keyed = dedup.keyed_for_estimation(report)
         result = organ_models.estimate_with_reasons(keyed, patient_from_report(report), settings)
     except DoseWatchError as exc:
-        return (), (Finding(Severity.WARNING, "model.failed", f"{exc.code}: {exc.message}"),)
+        return (), (Finding(FindingCode.MODEL_FAILED, f"{exc.code}: {exc.message}"),)
     # what was not estimated, and why, is kept for the completeness of cumulative sums
-    # (``concept`` holds the event's ledger key; None for the study)
-    refused = tuple(
-        Finding(Severity.INFO, estimate_ledger.NOT_ESTIMATED, reason, concept=event_key)
-        for event_key, reason in result.not_estimated
-    )
+    refused = tuple(estimate_ledger.not_estimated_finding(n) for n in result.not_estimated)
     return tuple(result.estimates), tuple(result.findings) + refused
 
 
@@ -354,8 +351,7 @@ class Ingestor:
         if study.person_id != person_id:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "identity.study_person_mismatch",
+                    FindingCode.IDENTITY_STUDY_PERSON_MISMATCH,
                     "the study is already recorded under another person; the report is "
                     "attached to the study (check the patient identifiers)",
                 )
@@ -367,8 +363,7 @@ class Ingestor:
         for key in repeated:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "event.repeated_in_object",
+                    FindingCode.EVENT_REPEATED_IN_OBJECT,
                     f"event {key} appears twice in the object; the first occurrence is kept",
                 )
             )
@@ -751,15 +746,15 @@ def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
     }
     what = "these values replace" if kept else "these values lose to"
     return Finding(
-        Severity.WARNING,
-        "event.conflicting_values",
+        FindingCode.EVENT_CONFLICTING_VALUES,
         f"event {event.key} was sent before with different values; {what} the stored ones: {shown}",
     )
 
 
 def _inputs_json(estimate: Estimate) -> dict[str, Any]:
     return {
-        "inputs": [list(pair) for pair in estimate.inputs],
+        "origin": str(estimate.origin),
+        "inputs": [item.to_json() for item in estimate.inputs],
         "coefficients": [
             {
                 "name": c.name,
@@ -767,7 +762,7 @@ def _inputs_json(estimate: Estimate) -> dict[str, Any]:
                 "unit": c.unit,
                 "source": c.source,
                 "locator": c.locator,
-                "verification": c.verification,
+                "verification": str(c.verification),
             }
             for c in estimate.coefficients
         ],

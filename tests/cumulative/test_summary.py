@@ -47,7 +47,7 @@ def exam(
     day: date | None,
     events: tuple[EventRecord, ...],
     estimates: tuple[EstimateRecord, ...],
-    refused: tuple[tuple[str | None, str], ...] = (),
+    refused: tuple[tuple[str | None, str, str], ...] = (),
 ) -> ExamRecord:
     return ExamRecord(uid, day, "SITE", None, events, estimates, refused)
 
@@ -85,7 +85,7 @@ def test_completeness_lists_missing_exams_with_reasons_and_never_adds_bases() ->
             date(2025, 2, 1),
             (event("e2"), event("e3")),
             (est(2, 30, key="e2"), est(7, 30, key="e3", basis="ICRP60")),
-            (("e3", "effective dose: body region unknown"),),
+            (("e3", "effective_dose", "body region unknown"),),
         ),
         exam("3", None, (event("e4"),), (est(1, 30, key="e4"),)),
     )
