@@ -99,7 +99,9 @@ def ingest(
         engine = _ready_engine(settings)
     except DoseWatchError as exc:
         raise _fail(exc) from exc
-    ingestor = Ingestor(settings, engine) if n_workers <= 1 else None
+    from dosewatch.cumulative.alerts import on_recorded  # alerts raised at ingest
+
+    ingestor = Ingestor(settings, engine, on_recorded=on_recorded) if n_workers <= 1 else None
     if n_workers > 1:
         engine.dispose()  # workers open their own connections
     started = time.perf_counter()
@@ -143,6 +145,7 @@ def ingest(
                 calling_ae=calling_ae,
                 on_outcome=update_bar,
                 ingestor=ingestor,
+                on_recorded=on_recorded,
             )
         except DoseWatchError as exc:
             raise _fail(exc) from exc

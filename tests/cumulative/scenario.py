@@ -42,8 +42,9 @@ OFFSET = {"e1": 0.0, "e2": 60.0, "e3": 0.0, "e4": 60.0, "e5": 120.0}
 FDG_MBQ = 250.0
 BOB_DLP = 500.0
 
-ALICE_E_MSV = K_CHEST_120KV * sum(DLP.values()) + E_FDG_PER_MBQ * FDG_MBQ  # 28.425
-ALICE_LUNG_MGY = LUNG_PER_DLP * sum(DLP.values()) + 0.020 * FDG_MBQ  # 44.1
+ALICE_DLP = sum(DLP.values())  # 1150 mGy.cm
+ALICE_E_MSV = K_CHEST_120KV * ALICE_DLP + E_FDG_PER_MBQ * FDG_MBQ  # 28.425
+ALICE_LUNG_MGY = LUNG_PER_DLP * ALICE_DLP + 0.020 * FDG_MBQ  # 44.1
 ALICE_BLADDER_MGY = 0.13 * FDG_MBQ  # reported once (32.5), not twice
 AS_OF = date(2025, 12, 31)
 
@@ -76,11 +77,14 @@ def _header(
     )
 
 
-def _ct(header: synth.Header, events: tuple[str, ...]) -> bytes:
+def _ct(
+    header: synth.Header, events: tuple[str, ...], dlp: dict[str, float] | None = None
+) -> bytes:
+    dlp = DLP if dlp is None else dlp
     spec = synth.CtReportSpec(
         events=tuple(
             synth.CtEventSpec(
-                dlp_mgy_cm=DLP.get(e, BOB_DLP),
+                dlp_mgy_cm=dlp.get(e, BOB_DLP),
                 irradiation_event_uid=uid(e),
                 start_offset_s=OFFSET.get(e, 0.0),
             )
@@ -147,3 +151,49 @@ def header_of_e1() -> Prepared:
     estimates, findings = estimate_report(r)
     assert estimates
     return replace(item, estimates=estimates, estimate_findings=findings)
+
+
+# --------------------------------------------------------------------------- alerts: Carol
+
+CAROL = ("D-1", "HOSP-D", None, "Hopital D")
+#: (name, date, DLP) — chest CTs at Hôpital D: 0.021 x 2500 = 52.5 mSv each, so the 5-year
+#: cumulative E reaches 105 mSv >= 100 mSv at the second one, 8 days after the first
+CAROL_CT = (("ct1", datetime(2025, 4, 12, 9), 2500.0), ("ct2", datetime(2025, 4, 20, 9), 2500.0))
+#: interventional procedures: rf1 Ka,r 6 Gy >= 5 Gy (SRDL); rf2 40 days later (repeat)
+CAROL_RF = (("rf1", datetime(2025, 3, 1, 9), 6.0), ("rf2", datetime(2025, 4, 10, 9), 1.0))
+
+
+def _rf(name: str, when: datetime, ka_r_gy: float, content: datetime | None = None) -> bytes:
+    spec = synth.ProjectionReportSpec(
+        events=(
+            synth.ProjectionEventSpec(
+                dap_gy_cm2=50.0, dose_rp_gy=ka_r_gy, irradiation_event_uid=uid(name + ".e")
+            ),
+        )
+    )
+    header = _header(*CAROL, name, name + ".R", when, content=content)
+    return synth.projection_report_bytes(spec, header)
+
+
+def carol_files() -> dict[str, bytes]:
+    """Carol's objects; ct2 is sent as a cumulative pair (superseding) and re-sent."""
+    out: dict[str, bytes] = {}
+    for name, when, ka_r in CAROL_RF:
+        out[f"{name}.dcm"] = _rf(name, when, ka_r)
+    dlps = {f"{name}.e1": dlp for name, _, dlp in CAROL_CT} | {"ct2.e2": 1.0}
+    for name, when, _ in CAROL_CT:
+        out[f"{name}.dcm"] = _ct(_header(*CAROL, name, name + ".R", when), (name + ".e1",), dlps)
+    ct2_when = CAROL_CT[1][1]
+    out["ct2-cumulative.dcm"] = _ct(
+        _header(*CAROL, "ct2", "ct2.R2", ct2_when, content=ct2_when.replace(hour=10)),
+        ("ct2.e1", "ct2.e2"),
+        dlps,
+    )
+    out["ct2-resent.dcm"] = out["ct2.dcm"]
+    return out
+
+
+def rf1_corrected() -> bytes:
+    """rf1 re-sent under its SOP Instance UID with a later content time and Ka,r 1.5 Gy."""
+    name, when, _ = CAROL_RF[0]
+    return _rf(name, when, 1.5, content=when.replace(hour=12))
