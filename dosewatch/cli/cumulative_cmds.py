@@ -23,6 +23,8 @@ from dosewatch.cli.ledger_cmds import (
     err_console,
     person_app,
 )
+from dosewatch.cli.main import app
+from dosewatch.cumulative.report_text import report_text
 from dosewatch.cumulative.summary import as_json as cumulative_json
 from dosewatch.cumulative.summary import cumulative
 from dosewatch.cumulative.window import parse_window
@@ -153,3 +155,22 @@ def person_search(
         )
         raise typer.Exit(2)
     _print_persons(_persons(identifier, issuer, establishment))
+
+
+study_app = typer.Typer(help="Studies of the ledger.")
+app.add_typer(study_app, name="study")
+
+
+@study_app.command("report-text")
+def study_report_text(
+    uid: Annotated[str, typer.Argument(help="Study Instance UID")],
+    lang: Annotated[str, typer.Option("--lang", help="fr or en")] = "fr",
+) -> None:
+    """Dose text to paste into the exam report (arrêté 22 Sept 2006; Euratom 2013/59 art. 58)."""
+    engine = _ready_engine(_settings())
+    try:
+        with db.session_factory(engine, read_only=True)() as session:
+            text = report_text(session, uid, lang)
+    except DoseWatchError as exc:
+        raise _fail(exc) from exc
+    print(text.text)  # noqa: T201

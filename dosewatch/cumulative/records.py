@@ -1,7 +1,9 @@
 """The counted facts of one person's exams, read from the ledger (one query per table).
 
 Only what the ledger counts is read: ``current`` estimates (one per slot, see
-:mod:`dosewatch.ledger.estimates`) and ``counted`` events. The rows become frozen records;
+:mod:`dosewatch.ledger.estimates`) and ``counted`` events. The rows become immutable records
+(named tuples per row: a frozen dataclass costs ~15 ``object.__setattr__`` calls per row,
+which dominated the view);
 :mod:`dosewatch.cumulative.summary` computes from them without touching the database.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,8 +33,7 @@ from dosewatch.ledger.models import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     """One counted irradiation event (canonical units in the names)."""
 
     key: str
@@ -48,8 +50,7 @@ class EventRecord:
     radionuclide: str | None  # SCHEME:VALUE
 
 
-@dataclass(frozen=True, slots=True)
-class EstimateRecord:
+class EstimateRecord(NamedTuple):
     """One counted estimate; ``event_key`` None for a study-level estimate."""
 
     event_key: str | None
@@ -110,7 +111,6 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
     ).all()
     if not studies:
         return ()
-    ids = [s.id for s in studies]
     events: dict[int, list[EventRecord]] = {}
     modality_of: dict[tuple[int, str], str] = {}
     for row in session.execute(
@@ -128,7 +128,9 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
             EventRow.exposure_time_s,
             EventRow.activity_mbq,
             EventRow.radionuclide,
-        ).where(EventRow.study_id.in_(ids), EventRow.counted)
+        )
+        .join(Study, Study.id == EventRow.study_id)
+        .where(Study.person_id == person_id, EventRow.counted)
     ):
         study_id, key, *rest = row
         events.setdefault(study_id, []).append(EventRecord(key, *rest))
@@ -155,7 +157,8 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
             EstimateRow.upper_bound,
         )
         .join(ReportRow, ReportRow.id == EstimateRow.report_id)
-        .where(EstimateRow.study_id.in_(ids), EstimateRow.current)
+        .join(Study, Study.id == EstimateRow.study_id)
+        .where(Study.person_id == person_id, EstimateRow.current)
     ):
         target = target_of(x.slot_key)
         event_key = None if target == STUDY_TARGET else target
@@ -183,8 +186,9 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
     for study_id, concept, message in session.execute(
         select(ReportRow.study_id, ReportFinding.concept, ReportFinding.message)
         .join(ReportFinding, ReportFinding.report_id == ReportRow.id)
+        .join(Study, Study.id == ReportRow.study_id)
         .where(
-            ReportRow.study_id.in_(ids),
+            Study.person_id == person_id,
             ReportRow.status == ReportStatus.CURRENT.value,
             ReportFinding.code == NOT_ESTIMATED,
         )
