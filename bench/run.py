@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="write the Markdown report here")
     parser.add_argument("--quick", action="store_true", help="smoke sizes")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-cumulative", action="store_true")
     parser.add_argument(
         "--ingest-json",
         type=Path,
@@ -157,6 +158,13 @@ def main() -> None:
     if args.write:
         args.write.write_text(render(parse, est, ingest, args.quick), encoding="utf-8")
         print(f"wrote {args.write}")
+    if not args.skip_cumulative:  # issue 7: its own section of the same file
+        command = [sys.executable, "-m", "bench.cumulative"]
+        if args.quick:
+            command += ["--events", "100000", "--calls", "10", "--reports", "20", "--rounds", "1"]
+        if args.write:
+            command += ["--write", str(args.write)]
+        subprocess.run(command, cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":

@@ -571,6 +571,12 @@ class FindingCode(enum.StrEnum):
         "an organ-dose model raised instead of refusing",
         "no estimate for the report; the error recorded",
     )
+    MODEL_NOT_ESTIMATED = (
+        "model.not_estimated",
+        _I,
+        "an organ-dose model could not estimate a quantity (the message says which and why)",
+        "no estimate; the reason kept for the completeness of cumulative sums",
+    )
     MODEL_DLP_DERIVED = (
         "model.dlp_derived",
         _W,

@@ -44,6 +44,7 @@ from dosewatch.domain.report import DoseReport, SourceKind
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger import dedup, identity, quarantine
 from dosewatch.ledger import estimates as estimate_ledger
+from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.db import make_engine, session_factory, transaction
 from dosewatch.ledger.models import (
     Device,
@@ -72,6 +73,9 @@ MAX_ATTEMPTS = 8
 
 Status = Literal["recorded", "duplicate", "quarantined"]
 ParseFn = Callable[..., ParseResult]
+#: injected by the entry point (e.g. ``dosewatch.cumulative.alerts.on_recorded``): the ledger
+#: never imports the packages that build on it
+RecordedHook = Callable[[Session, int], None]
 
 _kill_counts: dict[str, int] = {}
 
@@ -130,7 +134,9 @@ def estimate_report(
         result = organ_models.estimate_with_reasons(keyed, patient_from_report(report), settings)
     except DoseWatchError as exc:
         return (), (Finding(FindingCode.MODEL_FAILED, f"{exc.code}: {exc.message}"),)
-    return tuple(result.estimates), tuple(result.findings)
+    # what was not estimated, and why, is kept for the completeness of cumulative sums
+    refused = tuple(estimate_ledger.not_estimated_finding(n) for n in result.not_estimated)
+    return tuple(result.estimates), tuple(result.findings) + refused
 
 
 def prepare_bytes(
@@ -216,6 +222,7 @@ class Ingestor:
         *,
         parser: ParseFn = parse,
         with_estimates: bool = True,
+        on_recorded: RecordedHook | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.effective_database_url())
@@ -224,6 +231,8 @@ class Ingestor:
         self.key = identity.pseudonym_key(settings)
         self.parser = parser
         self.with_estimates = with_estimates
+        #: called inside each report's transaction with the person id (alert evaluation)
+        self.on_recorded = on_recorded
         self._for_update = self.engine.dialect.name == "postgresql"
 
     # ---------------------------------------------------------------- entry points
@@ -273,6 +282,8 @@ class Ingestor:
             try:
                 with transaction(self.sessions) as session:
                     outcome = self._record(session, prepared, source)
+                    if self.on_recorded is not None:
+                        self._after_record(session, prepared.result.report.sop_instance_uid)
                     checkpoint("before_commit")
                 checkpoint("after_commit")
                 return outcome
@@ -290,6 +301,15 @@ class Ingestor:
             f"gave up after {MAX_ATTEMPTS} attempts: {type(last).__name__}",
             sop_instance_uid=prepared.result.report.sop_instance_uid,
         )
+
+    def _after_record(self, session: Session, sop_instance_uid: str) -> None:
+        person_id = session.scalar(
+            select(Study.person_id)
+            .join(ReportRow, ReportRow.study_id == Study.id)
+            .where(ReportRow.sop_instance_uid == sop_instance_uid)
+        )
+        if person_id is not None and self.on_recorded is not None:
+            self.on_recorded(session, person_id)
 
     def _quarantine(
         self,
@@ -608,6 +628,10 @@ class Ingestor:
         session.delete(stored)
         session.flush()
         remaining = session.scalar(select(ReportRow.id).where(ReportRow.study_id == study.id))
+        if remaining is None:  # an alert raised at the study keeps it (re-evaluated after)
+            remaining = session.scalar(
+                select(AlertRow.id).where(AlertRow.study_id == study.id).limit(1)
+            )
         if remaining is None:
             session.delete(study)
             session.flush()
