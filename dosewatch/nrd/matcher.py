@@ -23,11 +23,79 @@ from dosewatch.nrd.reference import ExamType, exam_types
 
 #: words that never tell the exam type apart: contrast, laterality, articles, technique
 NOISE = frozenset(
-    """de du des la le les l d g gauche droite droit droit bilaterale bilateral sans avec
-    s iv inj injection injecte injectee c contraste et ou en a au aux sur pour
-    low dose faible basse couche debout corps entier depistage controle suivi urgence
-    protocole standard acquisition serie 1 2 3 4 5 plus moins effort repos tc99m 18f
-    spiralé spirale helicoidal hr haute resolution incidences incidence cliches une deux""".split()
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "d",
+        "g",
+        "gauche",
+        "droite",
+        "droit",
+        "droit",
+        "bilaterale",
+        "bilateral",
+        "sans",
+        "avec",
+        "s",
+        "iv",
+        "inj",
+        "injection",
+        "injecte",
+        "injectee",
+        "c",
+        "contraste",
+        "et",
+        "ou",
+        "en",
+        "a",
+        "au",
+        "aux",
+        "sur",
+        "pour",
+        "low",
+        "dose",
+        "faible",
+        "basse",
+        "couche",
+        "debout",
+        "corps",
+        "entier",
+        "depistage",
+        "controle",
+        "suivi",
+        "urgence",
+        "protocole",
+        "standard",
+        "acquisition",
+        "serie",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "plus",
+        "moins",
+        "effort",
+        "repos",
+        "tc99m",
+        "18f",
+        "spiralé",
+        "spirale",
+        "helicoidal",
+        "hr",
+        "haute",
+        "resolution",
+        "incidences",
+        "incidence",
+        "cliches",
+        "une",
+        "deux",
+    ]
 )
 #: laterality / contrast shorthand written with a slash or a sign
 _SHORTHAND = (
@@ -50,16 +118,16 @@ class Suggestion:
 
 
 def strip_accents(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @cache
 def _abbreviations() -> tuple[dict[tuple[str, str], str], list[tuple[str, str, str]]]:
     """(token, modality) -> expansion, and phrase rules (phrase, expansion, modality)."""
-    text = resources.files("dosewatch.nrd").joinpath("data", "abbreviations.csv").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("dosewatch.nrd")
+        .joinpath("data", "abbreviations.csv")
+        .read_text(encoding="utf-8")
     )
     tokens: dict[tuple[str, str], str] = {}
     phrases: list[tuple[str, str, str]] = []

@@ -40,7 +40,11 @@ class Verification(enum.StrEnum):
 
     @property
     def usable(self) -> bool:
-        return self in {Verification.VERIFIED, Verification.VERIFIED_SECONDARY, Verification.DERIVED}
+        return self in {
+            Verification.VERIFIED,
+            Verification.VERIFIED_SECONDARY,
+            Verification.DERIVED,
+        }
 
 
 class Population(enum.StrEnum):
@@ -51,11 +55,11 @@ class Population(enum.StrEnum):
 class Indicator(enum.StrEnum):
     """Dose indicators of the decision, with the ledger unit they are compared in."""
 
-    PDS = "PDS"  # produit dose × surface (KAP), mGy·cm²
+    PDS = "PDS"  # produit dose x surface (KAP), mGy·cm²
     DE = "DE"  # entrance surface dose, mGy (2011 only; not in the ledger)
     DMG = "DMG"  # dose moyenne glandulaire (AGD), mGy
     IDSV = "IDSV"  # indice de dose scanographique volumique (CTDIvol), mGy
-    PDL = "PDL"  # produit dose × longueur (DLP), mGy·cm
+    PDL = "PDL"  # produit dose x longueur (DLP), mGy·cm
     ACTIVITY = "ACT"  # administered activity, MBq
 
     @property
@@ -111,7 +115,7 @@ class ExamType:
 
 @dataclass(frozen=True, slots=True)
 class ReferenceValue:
-    """One NRD (and VGD where defined) for exam type × population × weight class × indicator."""
+    """One NRD (and VGD where defined) for exam type x population x weight class x indicator."""
 
     regulation: str
     status: str
@@ -250,15 +254,20 @@ def parse_values(text: str, *, version: str) -> ReferenceSet:
                 f"{where}: unit {unit!r} for {indicator.value}; expected {indicator.unit}"
             )
         population = Population(row["population"]) if row["population"].strip() else None
-        nrd = _float(row["nrd_value"], f"{where} nrd_value") if "/" not in row["nrd_value"] else None
+        nrd = (
+            _float(row["nrd_value"], f"{where} nrd_value") if "/" not in row["nrd_value"] else None
+        )
         vgd = _float(row["vgd_value"], f"{where} vgd_value")
         if nrd is not None and nrd <= 0:
             raise ReferenceDataError(f"{where}: nrd_value must be positive")
         if nrd is not None and vgd is not None and vgd > nrd:
             raise ReferenceDataError(f"{where}: VGD {vgd} above NRD {nrd}")
-        if verification.usable and indicator is not None and nrd is None and "/" not in row[
-            "nrd_value"
-        ]:
+        if (
+            verification.usable
+            and indicator is not None
+            and nrd is None
+            and "/" not in row["nrd_value"]
+        ):
             raise ReferenceDataError(f"{where}: {verification.value} row without nrd_value")
         exam_type = links.get((row["modality"], row["exam_fr"]))
         if exam_type is not None and exam_type not in catalogue:
@@ -343,7 +352,7 @@ def values_for(
     regulation: str,
     indicators: Sequence[Indicator] | None = None,
 ) -> list[ReferenceValue]:
-    """Every row of ``regulation`` for ``exam_type`` (all verification levels: the caller decides)."""
+    """Rows of ``regulation`` for ``exam_type``, every verification level (caller decides)."""
     return [
         v
         for v in reference.values
@@ -357,8 +366,10 @@ def values_for(
 def annex_status(reference: ReferenceSet, family: str, regulation: str) -> ReferenceValue | None:
     """The placeholder row of an annex of ``regulation`` not retrieved for ``family``, if any."""
     for v in reference.values:
-        if v.regulation == regulation and v.family == family and v.verification is (
-            Verification.NOT_RETRIEVED
+        if (
+            v.regulation == regulation
+            and v.family == family
+            and v.verification is (Verification.NOT_RETRIEVED)
         ):
             return v
     return None
