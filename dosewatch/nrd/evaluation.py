@@ -42,6 +42,10 @@ from dosewatch.nrd.reference import (
 ADULT_AGE_YEARS = 18.0
 #: indicators defined per single acquisition / projection in the decision
 PER_ACQUISITION = frozenset({Indicator.PDS, Indicator.IDSV, Indicator.PDL, Indicator.DMG})
+#: indicators the ledger records (the 2011 entrance surface dose De is not one of them)
+RECORDED = frozenset(
+    {Indicator.PDS, Indicator.IDSV, Indicator.PDL, Indicator.DMG, Indicator.ACTIVITY}
+)
 
 
 class Status(enum.StrEnum):
@@ -236,6 +240,16 @@ def evaluate_group(
     ordered = sorted(records, key=lambda r: (r.study_date, r.study_id))
     for value in values:
         assert value.indicator is not None and value.population is not None
+        if value.indicator not in RECORDED:
+            refused.append(
+                Refused(
+                    establishment,
+                    device,
+                    exam_type,
+                    f"{value.indicator.value} ({value.regulation}) is not recorded in dose reports",
+                )
+            )
+            continue
         family = family_for(exam.family, value.population)
         rule = rule_for(rules, regulation, family, value.population)
         if rule is None:

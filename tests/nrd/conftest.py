@@ -1,0 +1,11 @@
+"""NRD fixtures: the ledger fixtures (SQLite and PostgreSQL) plus a few ledger rows."""
+
+from __future__ import annotations
+
+from tests.ledger.conftest import (  # noqa: F401 - re-exported fixtures
+    backend,
+    database_url,
+    engine,
+    new_database,
+    settings,
+)
