@@ -163,6 +163,18 @@ def map_set(
     typer.echo(json.dumps({"changed": n}))
 
 
+@map_app.command("coverage")
+def map_coverage(establishment: Est, year: Year) -> None:
+    """Share of the year's exams mapped, per device (JSON lines)."""
+    try:
+        with _session() as session:
+            est = mapping.establishment_id(session, establishment)
+            for row in store.coverage_of(session, est, *_period(year)):
+                typer.echo(json.dumps(row, ensure_ascii=False))
+    except DoseWatchError as exc:
+        raise _fail(exc) from exc
+
+
 @map_app.command("list")
 def map_list(establishment: Est) -> None:
     """Rules of an establishment (JSON lines)."""
@@ -213,13 +225,18 @@ def evaluate(
     allow_unverified: Allow = False,
     version: Version = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    save: Annotated[
+        bool, typer.Option("--save", help="keep the evaluations in the ledger")
+    ] = False,
 ) -> None:
     """Evaluations of one establishment and year (refusals go to stderr with their reason)."""
     try:
-        with _session() as session:
+        with _session() as session, session.begin():
             _, unmapped, evaluations, refused = _evaluate(
                 session, establishment, year, regulation, allow_unverified, version
             )
+            if save:
+                store.save_evaluations(session, establishment, *_period(year), evaluations)
     except DoseWatchError as exc:
         raise _fail(exc) from exc
     for e in evaluations:

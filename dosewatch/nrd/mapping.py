@@ -80,25 +80,26 @@ class Mapper:
             for r in self.rules
             if r.kind is RuleKind.PATTERN
         }
+        self._folded = {r.id: fold(r.pattern) for r in self.rules}
 
-    def _matches(self, rule: Rule, text: str) -> bool:
-        folded = fold(text)
+    def _matches(self, rule: Rule, folded: str) -> bool:
         if rule.kind is RuleKind.EXACT:
-            return folded == fold(rule.pattern)
+            return folded == self._folded[rule.id]
         if rule.kind is RuleKind.PATTERN:
             return self._patterns[rule.id].search(folded) is not None
         words = set(folded.split())
-        return all(k in words for k in fold(rule.pattern).split())
+        return all(k in words for k in self._folded[rule.id].split())
 
     def map(self, texts: ExamTexts) -> Rule | None:
+        folded = {
+            RuleField.STUDY_DESCRIPTION: fold(texts.study_description or ""),
+            RuleField.REQUESTED: fold(texts.requested or ""),
+            RuleField.PROTOCOL: fold(texts.protocol or ""),
+        }
         for rule in self.rules:
             if rule.modality and rule.modality != texts.modality:
                 continue
-            fields = (
-                (texts.study_description, texts.requested, texts.protocol)
-                if rule.field is RuleField.ANY
-                else (getattr(texts, rule.field.value),)
-            )
+            fields = folded.values() if rule.field is RuleField.ANY else (folded[rule.field],)
             if any(t and self._matches(rule, t) for t in fields):
                 return rule
         return None

@@ -209,7 +209,7 @@ def render_html(
         parts.append("</ul>")
     include = True
     for e in evaluations:
-        if e.exams:
+        if e.median is not None:  # a box of an insufficient series would mislead
             parts.append(_figure(e).to_html(full_html=False, include_plotlyjs=include))
             include = False
     parts.append("</body></html>")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dosewatch.domain.report import PatientFacts
 from dosewatch.ledger.models import Device, EventRow, Person, ReportRow, ReportStatus, Study
-from dosewatch.ledger.nrd_models import NrdStudyFacts
+from dosewatch.ledger.nrd_models import NrdEvaluationRow, NrdStudyFacts
 from dosewatch.nrd.evaluation import (
     Evaluation,
     ExamRecord,
@@ -316,3 +316,47 @@ def coverage_of(
         for r in rows
     )
     return coverage_dicts(coverage(mapper, exams))
+
+
+def save_evaluations(
+    session: Session,
+    establishment: str,
+    start: date,
+    end: date,
+    evaluations: Iterable[Evaluation],
+) -> int:
+    """Keep evaluations (exams pseudonymised) in ``nrd_evaluation``; returns the count."""
+    est = establishment_id(session, establishment)
+    devices = {
+        device_label(d): d.id
+        for d in session.scalars(select(Device).where(Device.establishment_id == est))
+    }
+    now = datetime.now(UTC)
+    count = 0
+    for e in evaluations:
+        session.add(
+            NrdEvaluationRow(
+                establishment_id=est,
+                device_id=devices.get(e.device),
+                exam_type=e.exam_type,
+                population=e.population.value,
+                reference_weight_kg=e.reference_weight_kg,
+                indicator=e.indicator.value,
+                period_start=start,
+                period_end=end,
+                n=e.n,
+                n_required=e.n_required,
+                median=e.median,
+                q1=e.q1,
+                q3=e.q3,
+                nrd=e.nrd,
+                vgd=e.vgd,
+                status=e.status.value,
+                reference_version=e.reference_version,
+                labels=list(e.labels),
+                exams=[[u.pseudonym, u.study_date.isoformat(), u.value] for u in e.exams],
+                created_at=now,
+            )
+        )
+        count += 1
+    return count

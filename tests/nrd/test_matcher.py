@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from dosewatch.cli.main import app
 from dosewatch.nrd import suggest
 from dosewatch.nrd.reference import exam_types
-from tests.nrd.descriptions import generate
+from dosewatch.synth.nrd_descriptions import generate
 
 HELD_OUT = Path(__file__).parent / "data" / "heldout_descriptions.csv"
 SEED = 20261201
@@ -31,7 +31,7 @@ def test_generated_descriptions_rank_the_right_exam_first() -> None:
     cases = generate(SEED, 800)
     assert len({c[2] for c in cases}) == len(exam_types()), "every exam type is exercised"
     rate, failures = _rate(cases)
-    print(f"seed {SEED}: {rate:.1%} first-rank; failures:", *failures, sep="\n  ")
+    print(f"seed {SEED}: {rate:.1%} first-rank; failures:", *failures, sep="\n  ")  # noqa: T201 - the issue asks the test to print failures
     assert rate >= 0.90, f"seed {SEED}: {rate:.1%}\n" + "\n".join(failures)
 
 
@@ -40,7 +40,7 @@ def test_held_out_descriptions_rank_the_right_exam_first() -> None:
         cases = [(r["modality"], r["description"], r["expected"]) for r in csv.DictReader(handle)]
     assert len(cases) >= 70
     rate, failures = _rate(cases)
-    print(f"held-out: {rate:.1%} first-rank; failures:", *failures, sep="\n  ")
+    print(f"held-out: {rate:.1%} first-rank; failures:", *failures, sep="\n  ")  # noqa: T201 - the issue asks the test to print failures
     assert rate >= 0.90, "\n".join(failures)
 
 

@@ -19,7 +19,12 @@ from dosewatch.domain.errors import InputError, ReferenceDataError
 from dosewatch.domain.report import PatientFacts
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger.models import AuditEvent
-from dosewatch.ledger.nrd_models import NrdMappingAudit, NrdReferenceVersion, NrdStudyFacts
+from dosewatch.ledger.nrd_models import (
+    NrdEvaluationRow,
+    NrdMappingAudit,
+    NrdReferenceVersion,
+    NrdStudyFacts,
+)
 from dosewatch.nrd import admin, evaluate, mapping, study_exceeds_nrd
 from dosewatch.nrd.store import record_patient_facts
 from tests.nrd.builders import establishment, exam
@@ -73,9 +78,9 @@ def _region(session: Session) -> tuple[int, list[int]]:
 
 def test_mapping_evaluation_and_audit(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
-        est, ids = _region(session)
+        _, ids = _region(session)
     with Session(engine) as session:
-        evaluations, refused = evaluate(session, "CHU-A", date(2025, 1, 1), date(2025, 12, 31))
+        evaluations, _ = evaluate(session, "CHU-A", date(2025, 1, 1), date(2025, 12, 31))
         by_type = {e.exam_type: e for e in evaluations}
         assert by_type["DX_THORAX_F"].median == pytest.approx(174.5)
         assert by_type["DX_THORAX_F"].status.value == "between"
@@ -137,10 +142,10 @@ def test_reference_load_validated_versioned_audited(engine: Engine) -> None:
         with pytest.raises(InputError, match="exists already"):
             admin.load_reference_csv(session, text, version="jorf-2019", actor="a", reason="r")
         bad = text.replace("mGy.cm2,200,150", "mGy.cm2,100,150", 1)  # VGD above NRD
-        with pytest.raises(ReferenceDataError, match="line 2: VGD 150.0 above NRD 100.0"):
+        with pytest.raises(ReferenceDataError, match=r"line 2: VGD 150\.0 above NRD 100\.0"):
             admin.load_reference_csv(session, bad, version="bad", actor="a", reason="r")
         bad_unit = text.replace("mGy.cm2,200,150", "Gy.cm2,200,150", 1)
-        with pytest.raises(ReferenceDataError, match="unit 'Gy.cm2'"):
+        with pytest.raises(ReferenceDataError, match=r"unit 'Gy\.cm2'"):
             admin.load_reference_csv(session, bad_unit, version="bad2", actor="a", reason="r")
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(NrdReferenceVersion)) == 1
@@ -158,7 +163,9 @@ def test_cli_evaluate_report_export(
         _region(session)
     monkeypatch.setenv("DOSEWATCH_DATABASE_URL", database_url)
     runner = CliRunner()
-    result = runner.invoke(app, ["nrd", "evaluate", "-e", "CHU-A", "--year", "2025", "--json"])
+    result = runner.invoke(
+        app, ["nrd", "evaluate", "-e", "CHU-A", "--year", "2025", "--json", "--save"]
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     keys = {
@@ -177,6 +184,12 @@ def test_cli_evaluate_report_export(
     chest = next(line for line in lines if line["exam_type"] == "DX_THORAX_F")
     assert chest["median"] == pytest.approx(174.5) and chest["status"] == "between"
     assert "1 exam(s) of 2025 not mapped" in result.stderr
+    with Session(engine) as session:
+        saved = session.scalars(select(NrdEvaluationRow)).all()
+        assert len(saved) == len(lines)
+        assert all(len(row.exams) == row.n for row in saved)
+    result = runner.invoke(app, ["nrd", "map", "coverage", "-e", "CHU-A", "--year", "2025"])
+    assert json.loads(result.stdout.splitlines()[0])["mapped"] == 40
 
     out = tmp_path / "report"
     result = runner.invoke(

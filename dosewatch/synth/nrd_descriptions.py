@@ -1,4 +1,4 @@
-"""Generator of realistic French study descriptions (the set the matcher is tuned on).
+"""Synthetic French study descriptions (NRD matcher tuning set, region benchmark).
 
 Each exam type has several ways a RIS writes it; each is decorated with a modality prefix,
 contrast / projection / laterality shorthand, then case, accents, word order and typos are
