@@ -150,13 +150,13 @@ def report_once(url: str, out: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     with Session(engine) as session:
         start, end = date(2025, 1, 1), date(2025, 12, 31)
-        records, unmapped = store.load_records(session, TARGET, start, end)
+        period = store.load_period(session, TARGET, start, end)
+        records, unmapped = period.records, period.unmapped
         t_load = time.perf_counter()
         evaluations, refused = evaluate_records(records, establishment=TARGET)
         history, _ = evaluate_records(records, establishment=TARGET, regulation="arrêté 2011-10-24")
         t_eval = time.perf_counter()
-        cov = store.coverage_of(session, 1, start, end)
-    files = outputs.write_report(out, TARGET, 2025, evaluations + history, refused, cov)
+    files = outputs.write_report(out, TARGET, 2025, evaluations + history, refused, period.coverage)
     total = time.perf_counter() - t0
     engine.dispose()
     return {
@@ -191,13 +191,22 @@ def main() -> None:
     parser.add_argument("--exams", type=int, default=2_000_000)
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the bench_nrd database")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept bench_nrd region")
     args = parser.parse_args()
     load_start = os.getloadavg()[0]
-    url, build_s = build(args.exams, random.Random(SEED))
-    engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        rules = map_target(session)
-    engine.dispose()
+    if args.reuse:
+        url, build_s = f"postgresql+psycopg://{ADMIN_URL.split('://', 1)[1]}/{DB}", 0.0
+        engine = make_engine(url)
+        with Session(engine) as session:
+            rules = len(mapping.rules_as_dicts(session, TARGET))
+            args.exams = session.scalar(text("SELECT count(*) FROM study"))
+        engine.dispose()
+    else:
+        url, build_s = build(args.exams, random.Random(SEED))
+        engine = make_engine(url)
+        with Session(engine) as session, session.begin():
+            rules = map_target(session)
+        engine.dispose()
     runs, baselines = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(3):

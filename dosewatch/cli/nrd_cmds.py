@@ -16,7 +16,7 @@ from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ledger import db
 from dosewatch.nrd import admin, mapping, outputs, store
-from dosewatch.nrd.evaluation import Evaluation, ExamRecord, Refused, evaluate_records
+from dosewatch.nrd.evaluation import Evaluation, Refused, evaluate_records
 from dosewatch.nrd.matcher import suggest as suggest_exam
 from dosewatch.nrd.reference import CURRENT_REGULATION
 from dosewatch.settings import Settings
@@ -197,9 +197,10 @@ def _evaluate(
     regulation: str,
     allow: bool,
     version: str | None,
-) -> tuple[list[ExamRecord], int, list[Evaluation], list[Refused]]:
+) -> tuple[store.PeriodExams, list[Evaluation], list[Refused]]:
     start, end = _period(year)
-    records, unmapped = store.load_records(session, establishment, start, end)
+    period = store.load_period(session, establishment, start, end)
+    records = period.records
     reference = admin.reference_version(session, version)
     evaluations, refused = evaluate_records(
         records,
@@ -208,7 +209,7 @@ def _evaluate(
         regulation=regulation,
         allow_unverified=allow,
     )
-    return records, unmapped, evaluations, refused
+    return period, evaluations, refused
 
 
 Version = Annotated[
@@ -232,7 +233,7 @@ def evaluate(
     """Evaluations of one establishment and year (refusals go to stderr with their reason)."""
     try:
         with _session() as session, session.begin():
-            _, unmapped, evaluations, refused = _evaluate(
+            period, evaluations, refused = _evaluate(
                 session, establishment, year, regulation, allow_unverified, version
             )
             if save:
@@ -252,8 +253,8 @@ def evaluate(
             err.print(f"note: {e.device} {e.exam_type} {e.indicator.value}: {label}")
     for r in refused:
         err.print(f"refused: {r.device} {r.exam_type}: {r.reason}")
-    if unmapped:
-        err.print(f"note: {unmapped} exam(s) of {year} not mapped to a national exam type")
+    if period.unmapped:
+        err.print(f"note: {period.unmapped} exam(s) of {year} not mapped to a national exam type")
 
 
 @nrd_app.command("report")
@@ -268,11 +269,10 @@ def report(
     """Annual report: HTML (plotly box plots), CSV and XLSX."""
     try:
         with _session() as session:
-            _, _, evaluations, refused = _evaluate(
+            period, evaluations, refused = _evaluate(
                 session, establishment, year, regulation, allow_unverified, version
             )
-            est = mapping.establishment_id(session, establishment)
-            cov = store.coverage_of(session, est, *_period(year))
+            cov = period.coverage
     except DoseWatchError as exc:
         raise _fail(exc) from exc
     paths = outputs.write_report(out, establishment, year, evaluations, refused, cov)
@@ -291,12 +291,12 @@ def export(
     """National submission export: one row per patient of each evaluation."""
     try:
         with _session() as session:
-            records, _, evaluations, _ = _evaluate(
+            period, evaluations, _ = _evaluate(
                 session, establishment, year, regulation, allow_unverified, version
             )
     except DoseWatchError as exc:
         raise _fail(exc) from exc
-    rows = outputs.export_rows(evaluations, records)
+    rows = outputs.export_rows(evaluations, period.records)
     outputs.write_csv(out, outputs.EXPORT_COLUMNS, rows)
     typer.echo(json.dumps({"file": str(out), "rows": len(rows)}))
 

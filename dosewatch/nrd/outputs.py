@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import plotly.graph_objects as go
 from openpyxl import Workbook
+from plotly.offline import get_plotlyjs
 
 from dosewatch.nrd.evaluation import Evaluation, ExamRecord, Refused
 from dosewatch.nrd.reference import exam_types
@@ -144,29 +145,60 @@ def write_xlsx(
     book.save(path)
 
 
-def _figure(e: Evaluation) -> go.Figure:
+def _figure(e: Evaluation) -> dict[str, object]:
+    """A plotly box-plot figure (plain JSON: no per-figure validation cost) with NRD/VGD lines."""
     label = exam_types()[e.exam_type].label_fr
-    fig = go.Figure(
-        go.Box(
-            y=[u.value for u in e.exams],
-            name=f"{e.indicator.value} ({e.unit})",
-            boxpoints="all",
-            jitter=0.3,
+    shapes, notes = [], []
+    for name, value, colour, dash in (
+        ("NRD", e.nrd, "red", "solid"),
+        ("VGD", e.vgd, "green", "dash"),
+    ):
+        if value is None:
+            continue
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": value,
+                "y1": value,
+                "line": {"color": colour, "dash": dash},
+            }
         )
-    )
-    if e.nrd is not None:
-        fig.add_hline(y=e.nrd, line_color="red", annotation_text=f"NRD {e.nrd:g} {e.unit}")
-    if e.vgd is not None:
-        fig.add_hline(
-            y=e.vgd, line_color="green", line_dash="dash", annotation_text=f"VGD {e.vgd:g} {e.unit}"
+        notes.append(
+            {
+                "xref": "paper",
+                "x": 1,
+                "y": value,
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "text": f"{name} {value:g} {e.unit}",
+            }
         )
-    fig.update_layout(
-        title=f"{e.device} — {label} — {e.indicator.value}",
-        height=380,
-        yaxis_title=e.unit,
-        margin={"t": 50, "b": 30},
-    )
-    return fig
+    return {
+        "data": [
+            {
+                "type": "box",
+                "y": [u.value for u in e.exams],
+                "boxpoints": "all",
+                "jitter": 0.3,
+                "name": f"{e.indicator.value} ({e.unit})",
+            }
+        ],
+        "layout": {
+            "title": {
+                "text": f"{e.device} — {label} — {e.indicator.value} "
+                f"({e.regulation}, {e.statistic}, n={e.n})"
+            },
+            "height": 380,
+            "yaxis": {"title": {"text": e.unit}},
+            "shapes": shapes,
+            "annotations": notes,
+            "margin": {"t": 50, "b": 30},
+        },
+    }
 
 
 def render_html(
@@ -207,11 +239,15 @@ def render_html(
             f"<li>{esc(r.device)} — {esc(r.exam_type)}: {esc(r.reason)}</li>" for r in refused
         )
         parts.append("</ul>")
-    include = True
-    for e in evaluations:
-        if e.median is not None:  # a box of an insufficient series would mislead
-            parts.append(_figure(e).to_html(full_html=False, include_plotlyjs=include))
-            include = False
+    figures = [e for e in evaluations if e.median is not None]  # insufficient: no box
+    if figures:
+        parts.append(f"<script>{get_plotlyjs()}</script>")  # from the installed package
+    for i, e in enumerate(figures):
+        spec = json.dumps(_figure(e)).replace("</", "<\\/")
+        parts.append(
+            f"<div id='fig{i}'></div><script>(function(f){{Plotly.newPlot('fig{i}', f.data, "
+            f"f.layout);}})({spec});</script>"
+        )
     parts.append("</body></html>")
     return "".join(parts)
 

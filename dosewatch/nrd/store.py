@@ -3,6 +3,7 @@ service and alerts use (``evaluate``, ``study_exceeds_nrd``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,6 +23,7 @@ from dosewatch.nrd.evaluation import (
     population_of,
 )
 from dosewatch.nrd.mapping import (
+    DeviceCoverage,
     ExamTexts,
     Mapper,
     coverage,
@@ -117,16 +119,23 @@ _INDICATOR_COLUMNS = {
 }
 
 
-def load_records(
-    session: Session,
-    establishment: str,
-    start: date,
-    end: date,
-    *,
-    mapper: Mapper | None = None,
-) -> tuple[list[ExamRecord], int]:
-    """Mapped exam records of ``establishment`` with study dates in [start, end], and the
-    number of exams of the period that no rule maps."""
+@dataclass(frozen=True, slots=True)
+class PeriodExams:
+    """The mapped exam records of a period, and the mapping coverage per device."""
+
+    records: list[ExamRecord]
+    unmapped: int
+    coverage: list[dict[str, object]]
+
+
+_INDICATOR_ORDER = (Indicator.IDSV, Indicator.PDL, Indicator.PDS, Indicator.DMG, Indicator.ACTIVITY)
+
+
+def load_period(
+    session: Session, establishment: str, start: date, end: date, *, mapper: Mapper | None = None
+) -> PeriodExams:
+    """Exams of ``establishment`` with study dates in [start, end]: one query, each distinct
+    (modality, description, requested procedure, protocol) mapped once."""
     est = establishment_id(session, establishment)
     mapper = mapper or load_mapper(session, est)
     devices = {
@@ -158,45 +167,72 @@ def load_records(
         .join(Study, Study.id == f.study_id)
         .join(Person, Person.id == Study.person_id)
         .where(f.establishment_id == est, f.study_date >= start, f.study_date <= end)
-    ).all()
+    )
     cache: dict[tuple[str, str | None, str | None, str | None], str | None] = {}
     records: list[ExamRecord] = []
-    unmapped = 0
-    for r in rows:
-        key = (r.modality, r.study_description, r.requested_procedure, r.protocol)
+    total: Counter[str] = Counter()
+    mapped: Counter[str] = Counter()
+    for (
+        study_id,
+        device_id,
+        modality,
+        day,
+        requested,
+        protocol,
+        age,
+        weight,
+        height,
+        acquisitions,
+        ctdi,
+        dlp,
+        kap,
+        agd,
+        activity,
+        description,
+        pseudonym,
+        sex,
+    ) in rows:
+        device = devices.get(device_id, "unknown device") if device_id else "unknown device"
+        total[device] += 1
+        key = (modality, description, requested, protocol)
         if key not in cache:
-            rule = mapper.map(
-                ExamTexts(r.modality, r.study_description, r.requested_procedure, r.protocol)
-            )
+            rule = mapper.map(ExamTexts(modality, description, requested, protocol))
             cache[key] = rule.exam_type if rule else None
         exam_type = cache[key]
-        if exam_type is None:
-            unmapped += 1
+        if exam_type is None or day is None:
             continue
+        mapped[device] += 1
         indicators = {
-            ind: float(getattr(r, col))
-            for ind, col in _INDICATOR_COLUMNS.items()
-            if getattr(r, col) is not None
+            ind: float(v)
+            for ind, v in zip(_INDICATOR_ORDER, (ctdi, dlp, kap, agd, activity), strict=True)
+            if v is not None
         }
         records.append(
             ExamRecord(
-                study_id=r.study_id,
-                pseudonym=r.pseudonym,
-                device=devices.get(r.device_id, "unknown device")
-                if r.device_id
-                else "unknown device",
-                study_date=r.study_date,
-                exam_type=exam_type,
-                modality=r.modality,
-                age_years=r.age_years,
-                sex=r.sex,
-                weight_kg=r.weight_kg,
-                height_m=r.height_m,
-                acquisitions=r.acquisitions,
-                indicators=indicators,
+                study_id,
+                pseudonym,
+                device,
+                day,
+                exam_type,
+                modality,
+                age,
+                sex,
+                weight,
+                height,
+                acquisitions,
+                indicators,
             )
         )
-    return records, unmapped
+    coverage_rows = coverage_dicts([DeviceCoverage(d, total[d], mapped[d]) for d in sorted(total)])
+    return PeriodExams(records, sum(total.values()) - sum(mapped.values()), coverage_rows)
+
+
+def load_records(
+    session: Session, establishment: str, start: date, end: date, *, mapper: Mapper | None = None
+) -> tuple[list[ExamRecord], int]:
+    """Mapped exam records of the period, and the number of exams no rule maps."""
+    period = load_period(session, establishment, start, end, mapper=mapper)
+    return period.records, period.unmapped
 
 
 def evaluate(
