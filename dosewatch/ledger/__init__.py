@@ -1,4 +1,5 @@
 """The per-patient cumulative dose ledger: schema, migrations, ingest use case, identity."""
 
-# Tables defined outside models.py join Base.metadata here (migrations and schema tests see them).
-from dosewatch.ledger import nrd_models as _nrd_models  # noqa: F401
+# every ORM module registers its tables on ``models.Base.metadata`` when imported
+from dosewatch.ledger import estimate_models as estimate_models
+from dosewatch.ledger import nrd_models as nrd_models

@@ -24,27 +24,11 @@ from functools import cache
 from importlib import resources
 
 from dosewatch.domain.errors import ReferenceDataError
+from dosewatch.domain.estimate import Verification
+from dosewatch.domain.regions import BodyRegion
 
 CURRENT_REGULATION = "2019-DC-0667"
 PACKAGED_VERSION = "packaged-2026-12"
-
-
-class Verification(enum.StrEnum):
-    """Verification levels of a reference row (``shared/reference/README.md``)."""
-
-    VERIFIED = "verified"
-    VERIFIED_SECONDARY = "verified_secondary"
-    DERIVED = "derived"
-    UNVERIFIED_RECALL = "unverified_recall"
-    NOT_RETRIEVED = "not_retrieved"
-
-    @property
-    def usable(self) -> bool:
-        return self in {
-            Verification.VERIFIED,
-            Verification.VERIFIED_SECONDARY,
-            Verification.DERIVED,
-        }
 
 
 class Population(enum.StrEnum):
@@ -108,6 +92,7 @@ class ExamType:
     modality: str  # DICOM family: CT, DX, MG, XA, NM
     family: str  # the decision's modality heading, e.g. "scanographie"
     label_fr: str
+    body_region: BodyRegion
     label_en: str
     aliases: tuple[str, ...]
     source: str
@@ -207,6 +192,7 @@ def exam_types() -> dict[str, ExamType]:
             modality=row["modality"],
             family=row["family"],
             label_fr=row["label_fr"],
+            body_region=BodyRegion(row["body_region"]),
             label_en=row["label_en"],
             aliases=tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
             source=row["source"],

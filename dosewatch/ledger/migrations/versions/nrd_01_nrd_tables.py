@@ -1,7 +1,7 @@
 """nrd tables
 
 Revision ID: nrd_01
-Revises: 0001
+Revises: cumulative_01
 Create Date: 2026-12-01 21:43:38.896604
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "nrd_01"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "cumulative_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
