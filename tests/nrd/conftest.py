@@ -6,6 +6,7 @@ from tests.ledger.conftest import (  # noqa: F401 - re-exported fixtures
     backend,
     database_url,
     engine,
+    ingestor,
     new_database,
     settings,
 )

@@ -18,7 +18,8 @@ from dosewatch.cli.main import app
 from dosewatch.domain.errors import InputError, ReferenceDataError
 from dosewatch.domain.report import PatientFacts
 from dosewatch.domain.units import Quantity
-from dosewatch.ledger.models import AuditEvent
+from dosewatch.ledger.ingest import Ingestor
+from dosewatch.ledger.models import AuditEvent, Study
 from dosewatch.ledger.nrd_models import (
     NrdEvaluationRow,
     NrdMappingAudit,
@@ -26,7 +27,8 @@ from dosewatch.ledger.nrd_models import (
     NrdStudyFacts,
 )
 from dosewatch.nrd import admin, evaluate, mapping, study_exceeds_nrd
-from dosewatch.nrd.store import record_patient_facts
+from dosewatch.nrd.store import record_patient_facts, refresh_indicators
+from tests.ledger.builders import ct_event, prepared, report, source
 from tests.nrd.builders import establishment, exam
 
 DAY = date(2025, 3, 1)
@@ -217,3 +219,17 @@ def test_cli_evaluate_report_export(
 
     result = runner.invoke(app, ["nrd", "evaluate", "-e", "NOWHERE", "--year", "2025"])
     assert result.exit_code == 2 and "unknown establishment" in result.stderr
+
+
+def test_indicators_refreshed_from_ingested_events(ingestor: Ingestor, engine: Engine) -> None:
+    # Two CT acquisitions of DLP 100 and 200 mGy.cm (CTDIvol = DLP / 40 cm in the builder):
+    # PDL sum 300 mGy.cm, IDSV max 5 mGy, 2 acquisitions (not eligible per acquisition).
+    item = prepared(report("1.1", "9.1", (ct_event("5.1", 100.0), ct_event("5.2", 200.0))))
+    ingestor.record(item, source())
+    with Session(engine) as session, session.begin():
+        study_id = session.scalars(select(Study.id)).one()
+        refresh_indicators(session, [study_id])
+    with Session(engine) as session:
+        facts = session.get(NrdStudyFacts, study_id)
+        assert facts is not None and facts.modality == "CT"
+        assert (facts.acquisitions, facts.dlp_mgy_cm, facts.ctdivol_mgy) == (2, 300.0, 5.0)
