@@ -234,3 +234,35 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def render_section(result: dict[str, Any]) -> str:
+    """The NRD section of BENCHMARKS.md."""
+    if "error" in result:
+        return f"## NRD annual report (`bench/nrd.py`, issue 8)\n\nFailed: {result['error']}\n"
+    r = result["report"]
+    return "\n".join(
+        [
+            "## NRD annual report (`bench/nrd.py`, issue 8)",
+            "",
+            f"Region of {result['exams']:,} exams in PostgreSQL (50 establishments, 2 years, "
+            "bulk-loaded with COPY"
+            + (f" in {result['build_seconds']:.0f} s" if result["build_seconds"] else "")
+            + f"); CHU-00 holds a tenth of them; {result['rules']} exact mapping rules (the first "
+            "suggestion of every distinct description accepted). Load average "
+            f"{result['load_average'][0]:.2f} at start, {result['load_average'][1]:.2f} at end.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            "| annual report of CHU-00 (query, mapping, 2019 + 2011 evaluations, HTML/CSV/XLSX)"
+            f" | **{r['seconds']:.2f} s** (target <= 5 s) |",
+            f"| of which records query + mapping | {r['load_s']:.2f} s |",
+            f"| of which evaluation | {r['evaluate_s']:.2f} s |",
+            f"| exams of the year, evaluations, HTML size | {r['records']:,}, {r['evaluations']}"
+            f", {r['html_mb']:.1f} MB |",
+            f"| baseline: bare SQL fetch of the same rows | {result['baseline_fetch_seconds']:.2f}"
+            " s |",
+            f"| report / baseline | **{result['ratio_to_fetch']:.2f}x** |",
+            "",
+        ]
+    )
