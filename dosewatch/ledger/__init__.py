@@ -3,3 +3,4 @@
 # every ORM module registers its tables on ``models.Base.metadata`` when imported
 from dosewatch.ledger import alert_models as alert_models
 from dosewatch.ledger import estimate_models as estimate_models
+from dosewatch.ledger import nrd_models as nrd_models
