@@ -76,10 +76,9 @@ def test_unknown_calling_ae_is_rejected_and_listener_keeps_serving(listener: Lis
     assert stranger.is_rejected
     # PS3.8 A-ASSOCIATE-RJ: result 1 (permanent), source 1 (service user), reason 3
     # (calling AE title not recognised)
-    assert (stranger.acceptor.primitive.result, stranger.acceptor.primitive.diagnostic) == (
-        1,
-        3,
-    )
+    rejection = stranger.acceptor.primitive
+    assert rejection is not None
+    assert (rejection.result, rejection.result_source, rejection.diagnostic) == (1, 1, 3)
     known = _scu("MODALITY2").associate("127.0.0.1", _port(listener), ae_title="DOSEWATCH")
     assert known.is_established
     assert known.send_c_echo().Status == 0x0000
