@@ -58,9 +58,9 @@ def _schema_url(base: str, schema: str) -> str:
 
 def measure(url: str, workers: int, folder: Path, data_dir: Path) -> dict[str, Any]:
     """Run in a child process: ingest ``folder`` into ``url`` and report time and memory."""
+    from dosewatch.ingest import local_pool as pool
+    from dosewatch.ingest.pipeline import Ingestor
     from dosewatch.ledger import db
-    from dosewatch.ledger import workers as pool
-    from dosewatch.ledger.ingest import Ingestor
     from dosewatch.settings import Settings
 
     settings = Settings(data_dir=data_dir, database_url=url, pseudonym_key="bench")

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from dosewatch.archive.listener import Listener, ListenerConfig
+from dosewatch.ingest import Ingestor
 from dosewatch.ledger.db import make_engine, upgrade
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.settings import Settings
 
 

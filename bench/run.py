@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import estimate as estimate_bench
+from bench import nrd as nrd_bench
 from bench import parse as parse_bench
 from bench.common import ROOT, SAMPLES
 
@@ -37,6 +38,20 @@ def _ingest(quick: bool) -> dict[str, Any]:
         command = [sys.executable, "-m", "bench.ingest", "--json-out", str(out)]
         if quick:
             command += ["--reports", "600", "--history-events", "100000"]
+        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        if completed.returncode != 0 or not out.exists():
+            return {"error": (completed.stderr or completed.stdout)[-2000:]}
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+
+def _nrd(quick: bool) -> dict[str, Any]:
+    """``bench.nrd`` in a subprocess (it builds and drops its own database ``bench_nrd``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "nrd.json"
+        command = [sys.executable, "-m", "bench.nrd", "--json-out", str(out)]
+        if quick:
+            command += ["--exams", "200000"]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if completed.returncode != 0 or not out.exists():
             return {"error": (completed.stderr or completed.stdout)[-2000:]}
@@ -134,6 +149,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="write the Markdown report here")
     parser.add_argument("--quick", action="store_true", help="smoke sizes")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-cumulative", action="store_true")
+    parser.add_argument("--skip-nrd", action="store_true")
     parser.add_argument(
         "--ingest-json",
         type=Path,
@@ -154,9 +171,18 @@ def main() -> None:
     else:
         ingest = _ingest(args.quick)
     print(json.dumps(ingest, indent=1, default=str)[:4000])
+    nrd = {"error": "skipped (--skip-nrd)"} if args.skip_nrd else _nrd(args.quick)
     if args.write:
-        args.write.write_text(render(parse, est, ingest, args.quick), encoding="utf-8")
+        report = render(parse, est, ingest, args.quick) + "\n" + nrd_bench.render_section(nrd)
+        args.write.write_text(report, encoding="utf-8")
         print(f"wrote {args.write}")
+    if not args.skip_cumulative:  # issue 7: its own section of the same file
+        command = [sys.executable, "-m", "bench.cumulative"]
+        if args.quick:
+            command += ["--events", "100000", "--calls", "10", "--reports", "20", "--rounds", "1"]
+        if args.write:
+            command += ["--write", str(args.write)]
+        subprocess.run(command, cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":

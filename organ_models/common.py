@@ -17,7 +17,7 @@ from dosewatch.domain.estimate import (
     NotEstimatedReason,
     WeightBasis,
 )
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.findings import Finding, FindingCode
 from dosewatch.domain.units import Quantity
 from organ_models.organs import Code
 from organ_models.patient import Patient
@@ -76,8 +76,8 @@ def combine_pct(*parts: float) -> float:
     return round(math.sqrt(sum(p * p for p in parts)), 1)
 
 
-def finding(code: str, message: str, severity: Severity = Severity.WARNING) -> Finding:
-    return Finding(severity, code, message)
+def finding(code: FindingCode, message: str) -> Finding:
+    return Finding(code, message)
 
 
 def build(

@@ -20,6 +20,7 @@ from dosewatch.domain.estimate import (
     NotEstimatedReason,
     WeightBasis,
 )
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.regions import BodyRegion
 from dosewatch.domain.report import CtIrradiationEvent, DoseReport
@@ -184,7 +185,9 @@ def dlp_of(event: CtIrradiationEvent) -> tuple[float | None, list[Finding]]:
     if event.ctdivol is not None and event.scanning_length is not None:
         value = event.ctdivol.value_in("mGy") * event.scanning_length.value_in("cm")
         return value, [
-            finding("model.dlp_derived", "event DLP absent; CTDIvol x scanning length used")
+            finding(
+                FindingCode.MODEL_DLP_DERIVED, "event DLP absent; CTDIvol x scanning length used"
+            )
         ]
     return None, []
 
@@ -237,13 +240,15 @@ def _k_row(
     if basis is WeightBasis.ICRP103:
         findings.append(
             finding(
-                "model.basis_fallback",
+                FindingCode.MODEL_BASIS_FALLBACK,
                 f"no ICRP 103 k factor for region {region}; ICRP 60 (AAPM 96) used and "
                 "recorded as basis ICRP60 (never add it to ICRP 103 doses)",
             )
         )
     if aapm_band != band:
-        findings.append(finding("model.age_band", "AAPM 96 has no 15 y column; 10 y used"))
+        findings.append(
+            finding(FindingCode.MODEL_AGE_BAND, "AAPM 96 has no 15 y column; 10 y used")
+        )
     return row, WeightBasis.ICRP60, findings
 
 
@@ -280,7 +285,9 @@ def effective_dose_for_event(
     if region_how != "target region code":
         parts.append(REGION_FROM_TEXT_PCT)
         findings.append(
-            finding("model.region_from_text", f"CT region '{region}' taken from {region_how}")
+            finding(
+                FindingCode.MODEL_REGION_FROM_TEXT, f"CT region '{region}' taken from {region_how}"
+            )
         )
     band = age_band(patient.age_years)
     if patient.age_years is None:
@@ -306,7 +313,8 @@ def effective_dose_for_event(
         parts.append(PHANTOM_ASSUMED_PCT)
         findings.append(
             finding(
-                "model.default_assumed", f"CTDIw phantom not reported; {dlp_phantom} cm assumed"
+                FindingCode.MODEL_DEFAULT_ASSUMED,
+                f"CTDIw phantom not reported; {dlp_phantom} cm assumed",
             )
         )
     if k_phantom_assumed:

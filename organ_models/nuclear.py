@@ -20,6 +20,7 @@ from dosewatch.domain.estimate import (
     Verification,
     WeightBasis,
 )
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import RadiopharmaceuticalAdministration
 from organ_models.common import (
@@ -113,7 +114,7 @@ def agent_of(admin: RadiopharmaceuticalAdministration) -> tuple[str | None, list
         if has_keyword(tokens, prefixes) or any(len(p) >= 5 and p in joined for p in prefixes):
             return key, [
                 finding(
-                    "model.agent_from_text",
+                    FindingCode.MODEL_AGENT_FROM_TEXT,
                     f"radiopharmaceutical {key} taken from the free-text name "
                     f"{admin.radiopharmaceutical_name!r}",
                 )
@@ -216,7 +217,7 @@ def estimate_administration(
         if basis is not settings.basis:
             findings.append(
                 finding(
-                    "model.basis_fallback",
+                    FindingCode.MODEL_BASIS_FALLBACK,
                     f"no {settings.basis} coefficient for {agent} {band}; {basis} used and "
                     "recorded as such (never added to the other basis)",
                 )
@@ -323,13 +324,13 @@ def _from_reported_organs(
     try:
         e = effective_dose_from_organs(doses, WeightBasis.ICRP103, patient.sex)
     except ModelNotApplicableError as exc:
-        out.findings.append(finding("model.organ_set_incomplete", str(exc)))
+        out.findings.append(finding(FindingCode.MODEL_ORGAN_SET_INCOMPLETE, str(exc)))
         return out
     findings = []
     if direct > 0 and abs(e - direct) / direct > CONSISTENCY_LIMIT:
         findings.append(
             finding(
-                "model.inconsistent",
+                FindingCode.MODEL_INCONSISTENT,
                 f"E from reported organ doses {e:.3g} mSv differs from e x A {direct:.3g} mSv "
                 f"by more than {CONSISTENCY_LIMIT:.0%}",
             )

@@ -19,6 +19,7 @@ from dosewatch.domain.estimate import (
     EstimateQuantity,
     NotEstimatedReason,
 )
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.regions import BodyRegion
 from dosewatch.domain.report import CtIrradiationEvent
 from dosewatch.domain.units import Quantity
@@ -179,14 +180,17 @@ def ssde_for_event(
     findings = []
     if phantom_assumed:
         findings.append(
-            finding("model.default_assumed", f"CTDIw phantom not reported; {phantom} cm assumed")
+            finding(
+                FindingCode.MODEL_DEFAULT_ASSUMED,
+                f"CTDIw phantom not reported; {phantom} cm assumed",
+            )
         )
     if event.ssde is not None and event.ssde.value_in("mGy") > 0:
         diff = abs(value - event.ssde.value_in("mGy")) / event.ssde.value_in("mGy")
         if diff > 0.10:
             findings.append(
                 finding(
-                    "model.reported_differs",
+                    FindingCode.MODEL_REPORTED_DIFFERS,
                     f"computed SSDE {value:.2f} mGy differs by {diff:.0%} from the reported "
                     f"{event.ssde}",
                 )

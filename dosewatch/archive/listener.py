@@ -33,8 +33,8 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from dosewatch.archive.spool import Spool, SpoolEntry
 from dosewatch.domain.errors import ConfigurationError, DoseWatchError
+from dosewatch.ingest import Ingestor, Outcome
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor, Outcome
 from rdsr_parsers import sop
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from rich.console import Console
 from dosewatch.archive.listener import Listener, ListenerConfig, parse_allow
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
+from dosewatch.ingest import Ingestor
 from dosewatch.ledger import db
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.settings import Settings
 
 err_console = Console(stderr=True)

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
-from dosewatch.ledger import db, identity, repository, workers
+from dosewatch.ingest import local_pool as workers
+from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger import db, identity, repository
 from dosewatch.ledger import quarantine as quarantine_store
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.ledger.models import PatientIdentifierRow, Person, Quarantine
 from dosewatch.settings import Settings
 
@@ -99,7 +100,9 @@ def ingest(
         engine = _ready_engine(settings)
     except DoseWatchError as exc:
         raise _fail(exc) from exc
-    ingestor = Ingestor(settings, engine) if n_workers <= 1 else None
+    from dosewatch.cumulative.alerts import on_recorded  # alerts raised at ingest
+
+    ingestor = Ingestor(settings, engine, on_recorded=on_recorded) if n_workers <= 1 else None
     if n_workers > 1:
         engine.dispose()  # workers open their own connections
     started = time.perf_counter()
@@ -143,6 +146,7 @@ def ingest(
                 calling_ae=calling_ae,
                 on_outcome=update_bar,
                 ingestor=ingestor,
+                on_recorded=on_recorded,
             )
         except DoseWatchError as exc:
             raise _fail(exc) from exc
@@ -230,9 +234,28 @@ def person_show(
         str | None, typer.Option("--issuer", help="issuer of the patient ID (or INS OID)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    cumulative: Annotated[
+        bool, typer.Option("--cumulative", help="cumulative dose over a window")
+    ] = False,
+    window: Annotated[
+        str, typer.Option("--window", help="12m, 5y, all or FROM:TO (ISO dates)")
+    ] = "all",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="end of a rolling window (default today)")
+    ] = None,
+    show_identifiers: Annotated[
+        bool, typer.Option("--show-identifiers", help="print identifiers unmasked")
+    ] = False,
 ) -> None:
-    """A person's studies and events across all establishments."""
+    """A person's studies and events across all establishments (or the cumulative dose)."""
     engine = _ready_engine(_settings())
+    if cumulative:
+        from dosewatch.cli import cumulative_cmds
+
+        cumulative_cmds.show(
+            engine, ident, issuer, window, as_of, as_json=as_json, show=show_identifiers
+        )
+        return
     with db.session_factory(engine, read_only=True)() as session:
         person_id = _one_person(session, ident, issuer)
         person = session.get(Person, person_id)

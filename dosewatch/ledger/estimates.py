@@ -32,7 +32,6 @@ Rules, in order (each non-counted estimate records the first rule that excluded 
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -40,12 +39,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dosewatch.domain import codes
-from dosewatch.domain.estimate import Estimate
-from dosewatch.domain.units import is_known_unit
+from dosewatch.domain.estimate import Estimate, EstimateOrigin, NotEstimated
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.findings import Finding
 from dosewatch.ledger import dedup
 from dosewatch.ledger.estimate_models import EstimateInputRow
 from dosewatch.ledger.models import EstimateRow, EventRow, ReportRow, ReportStatus
 
+#: finding code of a quantity the organ models did not estimate (see :func:`not_estimated_finding`)
+NOT_ESTIMATED = FindingCode.MODEL_NOT_ESTIMATED
 #: the slot target of a study-level estimate (never an event key: those are UIDs, ``h:`` or ``#``)
 STUDY_TARGET = "study"
 
@@ -60,13 +62,6 @@ class Selection(enum.StrEnum):
     NO_EVENT = "no_event"
     REPORT_NOT_COUNTED = "report_not_counted"
     REPLACED = "replaced"
-
-
-class Origin(enum.StrEnum):
-    """``reported``: a value the device or the site's dosimetry sent; ``model``: computed."""
-
-    MODEL = "model"
-    REPORTED = "reported"
 
 
 #: among model values of one slot, the earlier model id is preferred (others are kept).
@@ -85,14 +80,6 @@ _CRITERIA = (
 )
 
 
-def origin_of(estimate: Estimate) -> Origin:
-    """The estimate's origin: ``Estimate.origin`` when the domain carries it, else its model."""
-    declared = getattr(estimate, "origin", None)
-    if declared is not None:
-        return Origin(str(getattr(declared, "value", declared)).lower())
-    return Origin.REPORTED if "reported" in estimate.model_id else Origin.MODEL
-
-
 def slot_key(target: str, quantity: str, organ: str | None, basis: str | None) -> str:
     """The slot of an estimate (see the module docstring)."""
     return f"{target}|{quantity}|{organ or ''}|{basis or ''}"
@@ -105,49 +92,45 @@ def target_of(slot: str) -> str:
 # --------------------------------------------------------------------------- recording
 
 
-_NUMBER_WITH_UNIT = re.compile(r"^\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s+(\S+)\s*$")
+def not_estimated_finding(refusal: NotEstimated) -> Finding:
+    """A refusal of the organ models as a report finding, kept for completeness statements.
+
+    ``concept`` holds the event's ledger key (None for the study); the message is
+    ``<quantity or "any">|<reason code>: <reason in words>`` (:func:`read_not_estimated`).
+    """
+    quantity = "any" if refusal.quantity is None else refusal.quantity.value
+    return Finding(
+        NOT_ESTIMATED,
+        f"{quantity}|{refusal.reason.value}: {refusal.message}",
+        concept=refusal.event_uid,
+    )
+
+
+def read_not_estimated(message: str) -> tuple[str, str]:
+    """(quantity or "any", message) of a :func:`not_estimated_finding` message."""
+    head, _, text = message.partition(": ")
+    quantity, _, _reason = head.partition("|")
+    return quantity, text or message
 
 
 def typed_inputs(estimate: Estimate) -> list[dict[str, Any]]:
-    """The estimate's inputs as typed columns of :class:`EstimateInputRow`.
-
-    Takes ``EstimateInput(name, quantity, code, text, assumed)`` items as they are; a legacy
-    ``(name, text)`` pair becomes a quantity only when the text is exactly ``<number> <UCUM
-    unit>`` (a unit the conversion table knows), else it stays text; ``assumed`` is set when
-    the text says so.
-    """
+    """The estimate's inputs (``EstimateInput``) as columns of :class:`EstimateInputRow`."""
     out: list[dict[str, Any]] = []
     for position, item in enumerate(estimate.inputs):
-        row: dict[str, Any] = {
-            "position": position,
-            "value": None,
-            "unit": None,
-            "code_scheme": None,
-            "code_value": None,
-            "code_meaning": None,
-            "text": None,
-        }
-        raw: Any = item
-        if isinstance(raw, tuple):
-            name, text = str(raw[0]), str(raw[1])
-            row.update(name=name[:64], assumed="assumed" in text.lower())
-            match = _NUMBER_WITH_UNIT.match(text)
-            if match and is_known_unit(match.group(2)):
-                row.update(value=float(match.group(1)), unit=match.group(2)[:16])
-            else:
-                row["text"] = text
-        else:
-            quantity, code = raw.quantity, raw.code
-            row.update(name=str(raw.name)[:64], assumed=bool(raw.assumed), text=raw.text)
-            if quantity is not None:
-                row.update(value=float(quantity.value), unit=str(quantity.unit)[:16])
-            if code is not None:
-                row.update(
-                    code_scheme=code.scheme_designator[:16],
-                    code_value=code.value[:64],
-                    code_meaning=code.meaning[:200],
-                )
-        out.append(row)
+        quantity, code = item.quantity, item.code
+        out.append(
+            {
+                "position": position,
+                "name": item.name[:64],
+                "value": None if quantity is None else float(quantity.value),
+                "unit": None if quantity is None else quantity.unit[:16],
+                "code_scheme": None if code is None else code.scheme_designator[:16],
+                "code_value": None if code is None else code.value[:64],
+                "code_meaning": None if code is None else code.meaning[:200],
+                "text": item.text,
+                "assumed": item.assumed,
+            }
+        )
     return out
 
 
@@ -204,7 +187,7 @@ def add(
             current=False,
             created_at=report.received_at,
             slot_key=slot_key(target[:80], estimate.quantity.value, codes.code_str(organ), basis),
-            origin=origin_of(estimate).value,
+            origin=estimate.origin.value,
             selection=Selection.ALTERNATIVE.value,
             selection_reason="not yet elected",
         )
@@ -230,7 +213,7 @@ def preference(row: EstimateRow, provider: int | None, position: dict[int, int])
         model_rank = len(MODEL_PREFERENCE)
     return (
         0 if provider is None or row.report_id == provider else 1,
-        0 if row.origin == Origin.REPORTED.value else 1,
+        0 if row.origin == EstimateOrigin.REPORTED.value else 1,
         model_rank,
         position[row.report_id],
         (row.model_id, row.model_version),

@@ -2,7 +2,7 @@
 
 Natural keys carry unique constraints — they are what makes concurrent ingestion safe
 (a race loses on the constraint and its transaction is retried, see
-:mod:`dosewatch.ledger.ingest`):
+:mod:`dosewatch.ingest.pipeline`):
 
 * ``establishment.code``; ``establishment_alias (kind, value)``;
 * ``device (establishment_id, device_key)``;

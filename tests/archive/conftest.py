@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from dosewatch.archive.listener import Listener, ListenerConfig
+from dosewatch.ingest import Ingestor
 from dosewatch.ledger.db import make_engine, upgrade
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.settings import Settings
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "openrem"

@@ -6,9 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from dosewatch.ingest import Ingestor
 from dosewatch.ledger.dump import canonical_dump
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor
 
 
 def transport_neutral(dump: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dosewatch.archive.listener import (
     parse_allow,
 )
 from dosewatch.domain.errors import ConfigurationError
-from dosewatch.ledger.ingest import Ingestor
+from dosewatch.ingest import Ingestor
 from dosewatch.ledger.models import Quarantine, ReportRow
 from tests.archive.conftest import CORPUS, require_tool
 from tests.archive.helpers import ingest_files, ledger_of

@@ -19,8 +19,8 @@ from pynetdicom import AE
 from sqlalchemy import select
 
 from dosewatch.archive.listener import DOSE_STORAGE_CLASSES
+from dosewatch.ingest import Ingestor
 from dosewatch.ledger.db import make_engine, upgrade
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.ledger.models import ReportRow
 from dosewatch.settings import Settings
 from rdsr_parsers import sop

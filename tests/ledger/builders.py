@@ -19,8 +19,8 @@ from dosewatch.domain.report import (
     StudyFacts,
 )
 from dosewatch.domain.units import Quantity
+from dosewatch.ingest.pipeline import Prepared
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Prepared
 from rdsr_parsers import ParseResult
 
 T0 = datetime(2025, 3, 4, 10, 0, 0)

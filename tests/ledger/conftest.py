@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import make_engine, upgrade
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.settings import Settings
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

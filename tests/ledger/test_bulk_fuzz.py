@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from dosewatch.ledger import repository, workers
+from dosewatch.ingest import local_pool as workers
+from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger import repository
 from dosewatch.ledger.db import session_factory
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.ledger.models import EventRow, Quarantine, ReportRow
 from dosewatch.synth.mutate import mutations
 from dosewatch.synth.region import iter_region

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from dosewatch.cli.main import app
-from dosewatch.ledger import workers
+from dosewatch.ingest import local_pool as workers
+from dosewatch.ingest.pipeline import KILL_ENV, KILL_POINTS
 from dosewatch.ledger.db import head_revision, make_engine, session_factory, upgrade
 from dosewatch.ledger.dump import canonical_dump
-from dosewatch.ledger.ingest import KILL_ENV, KILL_POINTS
 from dosewatch.ledger.models import EventRow, ReportRow, Study
 from dosewatch.settings import Settings
 from dosewatch.synth.region import MANIFEST_NAME, generate_region
@@ -201,8 +201,8 @@ def test_quarantine_retry_records_what_now_parses(
     settings: Settings, engine: Engine, env: dict[str, str]
 ) -> None:
     from dosewatch.domain.errors import UnsupportedObjectError
+    from dosewatch.ingest.pipeline import Ingestor
     from dosewatch.ledger.identity import SourceInfo
-    from dosewatch.ledger.ingest import Ingestor
     from rdsr_parsers import ParseResult
 
     def not_yet(_data: object, **_kwargs: object) -> ParseResult:

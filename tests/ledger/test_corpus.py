@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dosewatch.ledger import repository, workers
+from dosewatch.ingest import local_pool as workers
+from dosewatch.ingest.pipeline import Ingestor, Prepared, prepare_bytes
+from dosewatch.ledger import repository
 from dosewatch.ledger.db import session_factory
 from dosewatch.ledger.dump import canonical_dump
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor, Prepared, prepare_bytes
 from dosewatch.ledger.models import EventRow, ReportRow
 
 DATA = Path(__file__).parents[1] / "data"

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dosewatch.domain.estimate import EstimateInput
+from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import session_factory
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.ledger.models import EstimateRow
 
 DATA = Path(__file__).parents[1] / "data" / "openrem"

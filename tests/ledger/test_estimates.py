@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from dosewatch.domain.estimate import EstimateQuantity
 from dosewatch.domain.report import CtIrradiationEvent, DoseModality, DoseReport, SourceKind
+from dosewatch.ingest.pipeline import Ingestor, Prepared, estimate_report, prepare_bytes
 from dosewatch.ledger import dedup
 from dosewatch.ledger.db import session_factory, transaction
 from dosewatch.ledger.estimate_models import EstimateInputRow
 from dosewatch.ledger.estimates import Selection
-from dosewatch.ledger.ingest import Ingestor, Prepared, estimate_report, prepare_bytes
 from dosewatch.ledger.models import EstimateRow, EventRow
 from tests.ledger.builders import ct_event, prepared, report
 from tests.ledger.test_rules import run, same_in_every_order

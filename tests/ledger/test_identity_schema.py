@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
 from dosewatch.domain.errors import LedgerError
+from dosewatch.ingest.pipeline import Ingestor, prepare_bytes
 from dosewatch.ledger import identity, repository
 from dosewatch.ledger.db import (
     current_revision,
@@ -15,7 +16,6 @@ from dosewatch.ledger.db import (
     transaction,
     upgrade,
 )
-from dosewatch.ledger.ingest import Ingestor, prepare_bytes
 from dosewatch.ledger.models import (
     AuditEvent,
     Base,

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from dosewatch.domain.report import DoseModality, SourceKind
+from dosewatch.ingest.pipeline import Ingestor, Outcome, Prepared
 from dosewatch.ledger import repository
 from dosewatch.ledger.db import session_factory
 from dosewatch.ledger.dump import canonical_dump
-from dosewatch.ledger.ingest import Ingestor, Outcome, Prepared
 from dosewatch.ledger.models import EventRow, ReportFinding, ReportRow
 from tests.ledger.builders import (
     ct_event,

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from dosewatch.domain.errors import DoseWatchError
+from dosewatch.ingest.pipeline import Ingestor, Outcome, RecordedHook
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor, Outcome
 from dosewatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,9 @@ def iter_files(
 _INGESTOR: Ingestor | None = None
 
 
-def _init_worker(settings_data: dict[str, Any]) -> None:
+def _init_worker(settings_data: dict[str, Any], on_recorded: RecordedHook | None = None) -> None:
     global _INGESTOR
-    _INGESTOR = Ingestor(Settings(**settings_data))
+    _INGESTOR = Ingestor(Settings(**settings_data), on_recorded=on_recorded)
 
 
 def ingest_one(path: str, establishment: str | None, calling_ae: str | None) -> Outcome:
@@ -134,8 +134,13 @@ def run(
     calling_ae: str | None = None,
     on_outcome: Callable[[Summary], None] | None = None,
     ingestor: Ingestor | None = None,
+    on_recorded: RecordedHook | None = None,
 ) -> Summary:
-    """Ingest every file under ``paths``; ``on_outcome`` is called after each file."""
+    """Ingest every file under ``paths``; ``on_outcome`` is called after each file.
+
+    ``on_recorded`` (a module-level function, so that worker processes can receive it) is
+    the ingestor's per-report hook (alert evaluation).
+    """
     summary = Summary()
 
     def skipped(_path: Path) -> None:
@@ -143,7 +148,7 @@ def run(
 
     files = iter_files(paths, skipped)
     if workers <= 1:
-        local = ingestor or Ingestor(settings)
+        local = ingestor or Ingestor(settings, on_recorded=on_recorded)
         for path in files:
             source = SourceInfo(str(path), calling_ae, establishment)
             try:
@@ -162,7 +167,7 @@ def run(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(settings_data,),
+        initargs=(settings_data, on_recorded),
     ) as pool:
         pending: set[Future[list[Outcome | str]]] = set()
 

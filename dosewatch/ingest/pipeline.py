@@ -38,11 +38,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dosewatch.domain.errors import DoseWatchError, InvalidValueError, LedgerError
 from dosewatch.domain.estimate import Estimate
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import DoseReport, SourceKind
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger import dedup, identity, quarantine
 from dosewatch.ledger import estimates as estimate_ledger
+from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.db import make_engine, session_factory, transaction
 from dosewatch.ledger.models import (
     Device,
@@ -71,6 +73,9 @@ MAX_ATTEMPTS = 8
 
 Status = Literal["recorded", "duplicate", "quarantined"]
 ParseFn = Callable[..., ParseResult]
+#: injected by the entry point (e.g. ``dosewatch.cumulative.alerts.on_recorded``): the ledger
+#: never imports the packages that build on it
+RecordedHook = Callable[[Session, int], None]
 
 _kill_counts: dict[str, int] = {}
 
@@ -128,8 +133,10 @@ def estimate_report(
         keyed = dedup.keyed_for_estimation(report)
         result = organ_models.estimate_with_reasons(keyed, patient_from_report(report), settings)
     except DoseWatchError as exc:
-        return (), (Finding(Severity.WARNING, "model.failed", f"{exc.code}: {exc.message}"),)
-    return tuple(result.estimates), tuple(result.findings)
+        return (), (Finding(FindingCode.MODEL_FAILED, f"{exc.code}: {exc.message}"),)
+    # what was not estimated, and why, is kept for the completeness of cumulative sums
+    refused = tuple(estimate_ledger.not_estimated_finding(n) for n in result.not_estimated)
+    return tuple(result.estimates), tuple(result.findings) + refused
 
 
 def prepare_bytes(
@@ -215,6 +222,7 @@ class Ingestor:
         *,
         parser: ParseFn = parse,
         with_estimates: bool = True,
+        on_recorded: RecordedHook | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.effective_database_url())
@@ -223,6 +231,8 @@ class Ingestor:
         self.key = identity.pseudonym_key(settings)
         self.parser = parser
         self.with_estimates = with_estimates
+        #: called inside each report's transaction with the person id (alert evaluation)
+        self.on_recorded = on_recorded
         self._for_update = self.engine.dialect.name == "postgresql"
 
     # ---------------------------------------------------------------- entry points
@@ -272,6 +282,8 @@ class Ingestor:
             try:
                 with transaction(self.sessions) as session:
                     outcome = self._record(session, prepared, source)
+                    if self.on_recorded is not None:
+                        self._after_record(session, prepared.result.report.sop_instance_uid)
                     checkpoint("before_commit")
                 checkpoint("after_commit")
                 return outcome
@@ -289,6 +301,15 @@ class Ingestor:
             f"gave up after {MAX_ATTEMPTS} attempts: {type(last).__name__}",
             sop_instance_uid=prepared.result.report.sop_instance_uid,
         )
+
+    def _after_record(self, session: Session, sop_instance_uid: str) -> None:
+        person_id = session.scalar(
+            select(Study.person_id)
+            .join(ReportRow, ReportRow.study_id == Study.id)
+            .where(ReportRow.sop_instance_uid == sop_instance_uid)
+        )
+        if person_id is not None and self.on_recorded is not None:
+            self.on_recorded(session, person_id)
 
     def _quarantine(
         self,
@@ -348,8 +369,7 @@ class Ingestor:
         if study.person_id != person_id:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "identity.study_person_mismatch",
+                    FindingCode.IDENTITY_STUDY_PERSON_MISMATCH,
                     "the study is already recorded under another person; the report is "
                     "attached to the study (check the patient identifiers)",
                 )
@@ -361,8 +381,7 @@ class Ingestor:
         for key in repeated:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "event.repeated_in_object",
+                    FindingCode.EVENT_REPEATED_IN_OBJECT,
                     f"event {key} appears twice in the object; the first occurrence is kept",
                 )
             )
@@ -609,6 +628,10 @@ class Ingestor:
         session.delete(stored)
         session.flush()
         remaining = session.scalar(select(ReportRow.id).where(ReportRow.study_id == study.id))
+        if remaining is None:  # an alert raised at the study keeps it (re-evaluated after)
+            remaining = session.scalar(
+                select(AlertRow.id).where(AlertRow.study_id == study.id).limit(1)
+            )
         if remaining is None:
             session.delete(study)
             session.flush()
@@ -745,8 +768,7 @@ def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
     }
     what = "these values replace" if kept else "these values lose to"
     return Finding(
-        Severity.WARNING,
-        "event.conflicting_values",
+        FindingCode.EVENT_CONFLICTING_VALUES,
         f"event {event.key} was sent before with different values; {what} the stored ones: {shown}",
     )
 

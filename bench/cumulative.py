@@ -1,0 +1,245 @@
+"""Cumulative view and alert-evaluation cost (issue 7).
+
+1. **Cumulative view** of one person with 500 exams in a PostgreSQL ledger of >= 1,000,000
+   irradiation events: p95 of :func:`dosewatch.cumulative.summary.cumulative` over repeated
+   calls, against the same-run baseline :func:`dosewatch.ledger.repository.history` (the
+   existing one-query history of the same person). The bulk of the ledger is written with
+   ``INSERT ... SELECT generate_series`` (ingesting a million events through the parser
+   would take hours on this machine); the measured person's rows have the shape ingest writes
+   (counted events, one current E and three organ doses per event).
+2. **Alert overhead**: the same synthetic objects ingested (SQLite) with and without the
+   alert hook, interleaved; ratio of the times.
+
+``python -m bench.cumulative [--events N] [--write BENCHMARKS.md]`` — the section
+``## Cumulative`` of the file is replaced (other sections untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from dosewatch import synth
+from dosewatch.cumulative import alerts
+from dosewatch.cumulative.summary import cumulative
+from dosewatch.cumulative.window import parse_window
+from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger import repository
+from dosewatch.ledger.db import make_engine, session_factory, upgrade
+from dosewatch.ledger.identity import SourceInfo
+from dosewatch.settings import Settings
+
+PG = os.environ.get("DOSEWATCH_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+DB = "bench_cumulative"
+SECTION = "## Cumulative (`bench/cumulative.py`, issue 7)"
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", sql], check=True, capture_output=True
+    )
+
+
+BULK = """
+INSERT INTO establishment (id, code, name, created_at)
+  SELECT g, 'EST' || g, NULL, now() FROM generate_series(1, 3) g;
+INSERT INTO person (id, pseudonym, created_at)
+  SELECT g, md5(g::text) || md5((g + 1)::text), now() FROM generate_series(1, :persons) g;
+INSERT INTO study (id, study_instance_uid, person_id, establishment_id, study_date, created_at)
+  SELECT g, '2.25.' || g, CASE WHEN g <= 500 THEN 1 ELSE 2 + (g % (:persons - 1)) END,
+         1 + g % 3, date '2010-01-01' + (g % 5000), now()
+  FROM generate_series(1, :studies) g;
+INSERT INTO dose_report (id, sop_instance_uid, sop_class_uid, study_id, establishment_id,
+    source_kind, modality, status, sha256, event_count, event_keys, received_at)
+  SELECT g, '2.25.9' || g, '1.2.840.10008.5.1.4.1.1.88.67', g, 1 + g % 3, 'xray_rdsr', 'CT',
+         'current', md5(g::text), :per, '[]', now()
+  FROM generate_series(1, :studies) g;
+INSERT INTO irradiation_event (id, study_id, report_id, event_key, event_uid, kind, modality,
+    from_header, counted, conflict, value_hash, ctdivol_mgy, dlp_mgy_cm)
+  SELECT g, 1 + (g - 1) / :per, 1 + (g - 1) / :per, '2.25.8' || g, '2.25.8' || g, 'ct', 'CT',
+         false, true, false, md5(g::text), 10.0, 400.0
+  FROM generate_series(1, :events) g;
+INSERT INTO estimate (report_id, study_id, event_id, quantity, organ_scheme, organ_value,
+    organ_meaning, value, unit, uncertainty_pct, model_id, model_version, table_version, basis,
+    indicative, upper_bound, method, inputs, current, created_at, slot_key, origin, selection,
+    selection_reason)
+  SELECT 1 + (g - 1) / :per, 1 + (g - 1) / :per, g, 'effective_dose', NULL, NULL, NULL, 8.4,
+         'mSv', 40.0, 'ct.effective.k_dlp', '1', 't', 'ICRP103', false, false, '', '{}', true,
+         now(), '2.25.8' || g || '|effective_dose||ICRP103', 'model', 'counted', 'bench'
+  FROM generate_series(1, :events) g;
+INSERT INTO estimate (report_id, study_id, event_id, quantity, organ_scheme, organ_value,
+    organ_meaning, value, unit, uncertainty_pct, model_id, model_version, table_version, basis,
+    indicative, upper_bound, method, inputs, current, created_at, slot_key, origin, selection,
+    selection_reason)
+  SELECT 1 + (g - 1) / :per, 1 + (g - 1) / :per, g, 'organ_dose', 'SCT', o.v, o.m, 13.6, 'mGy',
+         35.0, 'ct.organ.korg_h', '1', 't', NULL, false, false, '', '{}', true, now(),
+         '2.25.8' || g || '|organ_dose|SCT:' || o.v || '|', 'model', 'counted', 'bench'
+  FROM generate_series(1, 500 * :per) g,
+       (VALUES ('39607008', 'Lung'), ('80891009', 'Heart'), ('76752008', 'Breast')) o(v, m);
+"""
+
+
+def build_ledger(events: int) -> str:
+    _psql(f"DROP DATABASE IF EXISTS {DB}")
+    _psql(f"CREATE DATABASE {DB}")
+    url = f"{PG}/{DB}"
+    engine = make_engine(url)
+    upgrade(engine)
+    per = 4
+    studies = events // per
+    persons = max(studies // 3, 10)
+    sql = BULK
+    for name, value in {
+        ":persons": persons,
+        ":studies": studies,
+        ":per": per,
+        ":events": studies * per,
+    }.items():
+        sql = sql.replace(name, str(value))
+    with engine.begin() as connection:
+        for statement in sql.split(";"):
+            if statement.strip():
+                connection.execute(text(statement))
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return url
+
+
+def time_view(url: str, calls: int) -> dict[str, float]:
+    engine = make_engine(url)
+    window = parse_window("all", datetime(2025, 1, 1).date())
+    factory = session_factory(engine, read_only=True)
+    view_ms: list[float] = []
+    base_ms: list[float] = []
+    exams = 0
+    for _ in range(calls):
+        with factory() as session:
+            t0 = time.perf_counter()
+            view = cumulative(session, 1, window)
+            t1 = time.perf_counter()
+            repository.history(session, 1)
+            t2 = time.perf_counter()
+        exams = view.exams
+        view_ms.append(1000 * (t1 - t0))
+        base_ms.append(1000 * (t2 - t1))
+    with engine.connect() as connection:
+        total_events = connection.execute(text("SELECT count(*) FROM irradiation_event")).scalar()
+    engine.dispose()
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[-1]
+
+    return {
+        "ledger_events": float(total_events or 0),
+        "exams": float(exams),
+        "view_p95_ms": p95(view_ms),
+        "view_median_ms": statistics.median(view_ms),
+        "history_p95_ms": p95(base_ms),
+        "ratio_p95": p95(view_ms) / p95(base_ms),
+    }
+
+
+def alert_overhead(reports: int, rounds: int) -> dict[str, float]:
+    """Ingest ``reports`` CT RDSRs of 20 persons with and without the alert hook (SQLite)."""
+    objects = []
+    for i in range(reports):
+        header = synth.Header(
+            patient=synth.PatientSpec(patient_id=f"P{i % 20}", issuer="BENCH"),
+            study=synth.StudySpec(
+                study_datetime=datetime(2024, 1, 1, 9) + timedelta(days=i),
+                study_instance_uid=f"2.25.77{i}",
+                sop_instance_uid=f"2.25.78{i}",
+            ),
+        )
+        spec = synth.CtReportSpec(
+            events=tuple(
+                synth.CtEventSpec(dlp_mgy_cm=300.0 + j, irradiation_event_uid=f"2.25.79{i}.{j}")
+                for j in range(3)
+            )
+        )
+        objects.append(synth.ct_report_bytes(spec, header))
+    times: dict[str, list[float]] = {"without": [], "with": []}
+    for _ in range(rounds):
+        for mode in ("without", "with"):
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"sqlite:///{tmp}/b.sqlite3"
+                engine = make_engine(url)
+                upgrade(engine)
+                settings = Settings(data_dir=Path(tmp), database_url=url, pseudonym_key="k")
+                hook = alerts.on_recorded if mode == "with" else None
+                ingestor = Ingestor(settings, engine, on_recorded=hook)
+                t0 = time.perf_counter()
+                for n, data in enumerate(objects):
+                    ingestor.ingest_bytes(data, SourceInfo(f"b{n}"))
+                times[mode].append(time.perf_counter() - t0)
+                engine.dispose()
+    without, with_ = statistics.median(times["without"]), statistics.median(times["with"])
+    return {
+        "reports": float(reports),
+        "without_s": without,
+        "with_s": with_,
+        "overhead_pct": 100.0 * (with_ - without) / without,
+    }
+
+
+def render(view: dict[str, float], alert: dict[str, float], load: float) -> str:
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            f"Load average at start {load:.2f} (8 helpers share 2 cores).",
+            "",
+            "| measure | value | baseline (same run) | ratio | target |",
+            "|---|---|---|---|---|",
+            f"| cumulative view, person with {int(view['exams'])} exams, PostgreSQL ledger of "
+            f"{int(view['ledger_events']):,} events: p95 | **{view['view_p95_ms']:.1f} ms** "
+            f"(median {view['view_median_ms']:.1f} ms) | `repository.history` p95 "
+            f"{view['history_p95_ms']:.1f} ms | {view['ratio_p95']:.2f} | p95 <= 50 ms |",
+            f"| ingest of {int(alert['reports'])} CT RDSRs (SQLite) with the alert hook | "
+            f"{alert['with_s']:.2f} s | without: {alert['without_s']:.2f} s | "
+            f"**+{alert['overhead_pct']:.1f} %** | <= 10 % |",
+            "",
+            "The bulk of the ledger is written by SQL (`generate_series`), not by ingest; the "
+            "measured person's rows have ingest's shape (4 counted events per exam, one current "
+            "E and three organ doses per event).",
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=40)
+    parser.add_argument("--reports", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--write", type=Path)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    url = build_ledger(args.events)
+    try:
+        view = time_view(url, args.calls)
+    finally:
+        _psql(f"DROP DATABASE IF EXISTS {DB}")
+    alert = alert_overhead(args.reports, args.rounds)
+    section = render(view, alert, load)
+    print(section)
+    if args.write:
+        old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        pattern = re.compile(re.escape(SECTION) + r".*?(?=^## |\Z)", re.S | re.M)
+        new = pattern.sub(section, old) if SECTION in old else old.rstrip() + "\n\n" + section
+        args.write.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

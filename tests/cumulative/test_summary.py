@@ -1,0 +1,131 @@
+"""Windows, uncertainty propagation, completeness and skin flags on hand-made records."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from dosewatch.cumulative import skin
+from dosewatch.cumulative.records import EstimateRecord, EventRecord, ExamRecord
+from dosewatch.cumulative.summary import propagate, summarise
+from dosewatch.cumulative.window import parse_window
+from dosewatch.domain.errors import InvalidValueError
+
+
+def est(
+    value: float, pct: float, model: str = "m", key: str | None = "e1", **kw: object
+) -> EstimateRecord:
+    fields: dict[str, object] = {
+        "event_key": key,
+        "modality": "CT",
+        "quantity": "effective_dose",
+        "organ": None,
+        "organ_meaning": None,
+        "basis": "ICRP103",
+        "value": value,
+        "unit": "mSv",
+        "uncertainty_pct": pct,
+        "model_id": model,
+        "model_version": "1",
+        "table_version": "t",
+        "origin": "model",
+        "indicative": False,
+        "upper_bound": False,
+    }
+    fields.update(kw)
+    return EstimateRecord(**fields)  # type: ignore[arg-type]
+
+
+def event(key: str, modality: str = "CT", region: str | None = None) -> EventRecord:
+    return EventRecord(key, modality, "ct", None, region, 1.0, 2.0, 100.0, 5.0, 3.0, None, None)
+
+
+def exam(
+    uid: str,
+    day: date | None,
+    events: tuple[EventRecord, ...],
+    estimates: tuple[EstimateRecord, ...],
+    refused: tuple[tuple[str | None, str, str], ...] = (),
+) -> ExamRecord:
+    return ExamRecord(uid, day, "SITE", None, events, estimates, refused)
+
+
+def test_windows() -> None:
+    today = date(2025, 3, 31)
+    assert parse_window("12m", today).start == date(2024, 3, 31)
+    assert parse_window("1m", today).start == date(2025, 2, 28)  # clipped to the month
+    assert parse_window("5y", today).start == date(2020, 3, 31)
+    w = parse_window("2025-01-01:2025-02-01", today)
+    assert w.contains(date(2025, 1, 1)) and w.contains(date(2025, 2, 1))
+    assert not w.contains(date(2025, 2, 2)) and not w.contains(None)
+    assert parse_window("all", today).contains(None)
+    for bad in ("soon", "0m", "2025-02-01:2025-01-01", "2025-13-01:"):
+        with pytest.raises(InvalidValueError):
+            parse_window(bad, today)
+
+
+def test_uncertainty_correlated_within_a_model_independent_across() -> None:
+    # model a: 10 mSv +-20 % and 10 mSv +-20 %: 2 + 2 = 4 mSv (linear, correlated)
+    # model b: 20 mSv +-15 %: 3 mSv; total sqrt(4^2 + 3^2) = 5 mSv of 40 mSv = 12.5 %
+    total, pct = propagate([est(10, 20, "a"), est(10, 20, "a"), est(20, 15, "b")])
+    assert total == 40
+    assert pct == pytest.approx(12.5)
+    # treated as independent it would be sqrt(2^2+2^2+3^2)/40 = 10.3 %: the method matters
+    assert pct is not None and pct > 100 * math.sqrt(4 + 4 + 9) / 40
+    assert propagate([]) == (0.0, None)
+
+
+def test_completeness_lists_missing_exams_with_reasons_and_never_adds_bases() -> None:
+    exams = (
+        exam("1", date(2025, 1, 1), (event("e1"),), (est(5, 30, key="e1"),)),
+        exam(
+            "2",
+            date(2025, 2, 1),
+            (event("e2"), event("e3")),
+            (est(2, 30, key="e2"), est(7, 30, key="e3", basis="ICRP60")),
+            (("e3", "effective_dose", "body region unknown"),),
+        ),
+        exam("3", None, (event("e4"),), (est(1, 30, key="e4"),)),
+    )
+    view = summarise(1, "p", exams, parse_window("12m", date(2025, 6, 1)))
+    assert view.exams == 2 and view.undated_excluded == 1
+    assert view.effective.value == 7  # 5 + 2; the ICRP 60 dose is never added
+    assert view.effective.coverage == "covers 1 of 2 exams"
+    (missing,) = view.effective.missing
+    assert missing.study_instance_uid == "2"
+    assert "body region unknown" in missing.reason and "ICRP60" in missing.reason
+    assert [(o.basis, o.value_msv) for o in view.effective_other_bases] == [("ICRP60", 7)]
+    assert [p.running_msv for p in view.timeline] == [5, 7]
+    assert view.dlp.value == 300 and view.ka_r.value == 3.0  # indicators of counted events
+    lifetime = summarise(1, "p", exams, parse_window("all", date(2025, 6, 1)))
+    assert lifetime.exams == 3 and lifetime.effective.value == 8
+
+
+def test_skin_doses_are_kept_per_procedure_and_close_ones_flagged() -> None:
+    chest, head = "SCT:43799004", "SCT:69536005"
+
+    def rf(uid: str, day: date, region: str | None, psd: float) -> ExamRecord:
+        return exam(
+            uid,
+            day,
+            (event("k" + uid, "RF", region),),
+            (est(psd, 35, "rf.skin.psd", key=None, quantity="peak_skin_dose", unit="mGy"),),
+        )
+
+    summary = skin.summarise(
+        [
+            rf("a", date(2025, 1, 1), chest, 3500),
+            rf("b", date(2025, 2, 15), chest, 2000),  # 45 days, same region: flagged
+            rf("c", date(2025, 3, 1), head, 4000),  # other region: not with a or b
+            rf("d", date(2025, 6, 1), chest, 100),  # more than 60 days after b
+        ]
+    )
+    assert [p.peak_skin_dose_mgy for p in summary.procedures] == [3500, 2000, 4000, 100]
+    assert [(f.first, f.second, f.days_apart) for f in summary.overlaps] == [("a", "b", 45)]
+    unknown = skin.summarise(
+        [rf("x", date(2025, 1, 1), None, 10), rf("y", date(2025, 3, 2), chest, 10)]
+    )
+    assert [f.reason.startswith("target region unknown") for f in unknown.overlaps] == [True]
+    assert skin.OVERLAP_DAYS == 60  # NCRP Report No. 168 follow-up window
