@@ -34,6 +34,14 @@ class Settings(BaseSettings):
         "calling_ae | explicit (then --establishment is required)",
     )
     workers: int = Field(default=1, ge=1, description="default number of ingest processes")
+    # --- archive: DICOM listener (dosewatch listen)
+    listen_host: str = Field(default="127.0.0.1", description="listener bind address")
+    listen_port: int = Field(default=11112, ge=0, le=65535, description="listener TCP port")
+    listen_ae_title: str = Field(default="DOSEWATCH", description="listener (called) AE title")
+    listen_allow: list[str] = Field(
+        default_factory=list,
+        description="calling AE allow-list, items CALLING_AE=ESTABLISHMENT (JSON list in env)",
+    )
 
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -43,3 +51,8 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Received objects not yet ingested (the listener's durable spool)."""
+        return self.data_dir / "spool"

@@ -1,0 +1,53 @@
+"""Archive fixtures: a real listener (pynetdicom SCP) on a free loopback port, SQLite ledger."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from dosewatch.archive.listener import Listener, ListenerConfig
+from dosewatch.ingest import Ingestor
+from dosewatch.ledger.db import make_engine, upgrade
+from dosewatch.settings import Settings
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "openrem"
+ALLOW = {"MODALITY1": "HOPITAL_A", "MODALITY2": "CLINIQUE_B"}
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} not on PATH (.ci/run installs it)")
+    return path
+
+
+@pytest.fixture
+def make_ingestor(tmp_path: Path) -> Iterator[Callable[[str], Ingestor]]:
+    engines: list[Engine] = []
+
+    def make(name: str) -> Ingestor:
+        url = f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+        settings = Settings(data_dir=tmp_path / name, database_url=url, pseudonym_key="k")
+        engine = make_engine(url)
+        upgrade(engine)
+        engines.append(engine)
+        return Ingestor(settings, engine)
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def listener(make_ingestor: Callable[[str], Ingestor], tmp_path: Path) -> Iterator[Listener]:
+    config = ListenerConfig(
+        ae_title="DOSEWATCH", allow=ALLOW, spool_dir=tmp_path / "spool", port=0, queue_size=4
+    )
+    running = Listener(config, make_ingestor("listened"))
+    running.port = running.start()  # type: ignore[attr-defined]
+    yield running
+    running.stop(drain=True)
