@@ -34,6 +34,7 @@ from rdsr_parsers import sop
 from rdsr_parsers.common import SrDocument, read_document
 from rdsr_parsers.context import ParseContext
 from rdsr_parsers.header import text
+from rdsr_parsers.mojibake import note_mojibake
 from rdsr_parsers.result import ParseResult
 from rdsr_parsers.sr import ContentItem, build_tree
 
@@ -72,6 +73,7 @@ def _parse_located(source: Source, ctx: ParseContext, label: str | None) -> Dose
         ctx.manufacturer = text(ds, "Manufacturer")
         ctx.model = text(ds, "ManufacturerModelName")
         report = _route(ds, ctx)
+        note_mojibake(ds, ctx)
         ctx.flush_tallies()
     except DoseWatchError as exc:
         raise exc.located(file=label, sop_instance_uid=ctx.sop_instance_uid) from None
@@ -175,11 +177,10 @@ def _route(ds: Dataset, ctx: ParseContext) -> DoseReport:
             "Patient Radiation Dose SR (an estimate, possibly our own output) is not a device "
             "dose report; not ingested"
         )
-    if sop_class in sop.IMAGE_CLASSES:
-        from rdsr_parsers.images import read_image_header
+    # image classes, and every other class: the dose content decides (content-first)
+    from rdsr_parsers.images import read_image_header
 
-        return read_image_header(ds, ctx)
-    raise NotADoseObjectError(f"SOP Class {sop_class} carries no radiation dose information")
+    return read_image_header(ds, ctx)
 
 
 def _root(ds: Dataset, expected: Code, ctx: ParseContext) -> ContentItem:

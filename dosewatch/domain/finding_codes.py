@@ -103,6 +103,25 @@ class FindingCode(enum.StrEnum):
         "Acquisition Device Type contradicts the irradiation events the report holds",
         "modality decided from the content",
     )
+    RECOGNITION_BY_CONTENT = (
+        "recognition.by_content",
+        _W,
+        "an object whose SOP Class (or Modality) leads elsewhere than the dose content it "
+        "carries, or whose SOP Class is not a known image class",
+        "read with the reader its dose content calls for; the evidence named",
+    )
+    RECOGNITION_MODALITY_MISMATCH = (
+        "recognition.modality_mismatch",
+        _I,
+        "Modality (0008,0060) outside those of the IODs whose dose content the object carries",
+        "the report's modality follows the content",
+    )
+    DEVICE_MANUFACTURER_MISSING = (
+        "device.manufacturer_missing",
+        _I,
+        "Manufacturer (0008,0070) empty or absent",
+        "read without vendor quirks; listed under an unknown manufacturer",
+    )
     # ------------------------------------------------------------------ encoding
     ENCODING_NO_PREAMBLE = (
         "encoding.no_preamble",
@@ -145,6 +164,13 @@ class FindingCode(enum.StrEnum):
         _W,
         "a numeric element holds text that is not a number",
         "value dropped",
+    )
+    ENCODING_MOJIBAKE = (
+        "encoding.mojibake",
+        _W,
+        "text decoded with the wrong character set (UTF-8 bytes declared as Latin-1 or "
+        "Windows-1252)",
+        "kept as sent; the attributes are named, never their values",
     )
     ENCODING_DATE_SEPARATOR = (
         "encoding.date_separator",

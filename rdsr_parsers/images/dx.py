@@ -70,6 +70,9 @@ _SID_TAG = 0x00181110
 _PLAUSIBLE_SID_MM = (200.0, 3000.0)
 _FLUORO_SETTING = "SC"  # Radiation Setting (0018,1155): SC = fluoroscopic settings
 _FLUORO_CLASSES = frozenset({sop.XA_IMAGE, sop.RF_IMAGE})
+_PROJECTION_CLASSES = frozenset(
+    {sop.CR_IMAGE, sop.DX_PRESENTATION, sop.DX_PROCESSING, sop.IO_PRESENTATION, sop.IO_PROCESSING}
+)
 
 
 def read_projection_header(ds: Dataset, ctx: ParseContext) -> DoseReport:
@@ -93,7 +96,10 @@ def read_projection_header(ds: Dataset, ctx: ParseContext) -> DoseReport:
         )
     facts = read_facts(ds, ctx)
     sop_class = attr.text(ds, "SOPClassUID")
-    fluoro_device = sop_class in _FLUORO_CLASSES
+    # an XA/RF object of a class the readers do not know is still a fluoroscopy device
+    fluoro_device = sop_class in _FLUORO_CLASSES or (
+        sop_class not in _PROJECTION_CLASSES and attr.text(ds, "Modality") in {"XA", "RF"}
+    )
     is_fluoro = fluoro_device and attr.text(ds, "RadiationSetting") == _FLUORO_SETTING
     event_type = codes.FLUOROSCOPY if is_fluoro else codes.STATIONARY_ACQUISITION
     _letter, laterality = attr.laterality(ds)
