@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from dosewatch.cli.ledger_cmds import _fail, _ready_engine, _settings, console
+from dosewatch.cli.ledger_cmds import _fail, _ready_engine, _settings, console, err_console
 from dosewatch.cli.main import app
 from dosewatch.cumulative.alerts import AlertState, transition
 from dosewatch.domain.errors import DoseWatchError
@@ -40,6 +40,11 @@ def alerts_list(
     ] = False,
 ) -> None:
     """Alerts routed to an establishment and role, newest first (persons by pseudonym)."""
+    if state is not None and state not in {s.value for s in AlertState}:
+        err_console.print(
+            f"[red]error:[/red] --state {state!r}: expected open, acknowledged or closed"
+        )
+        raise typer.Exit(2)
     engine = _ready_engine(_settings())
     with db.session_factory(engine, read_only=True)() as session:
         statement = (
