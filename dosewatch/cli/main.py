@@ -41,7 +41,10 @@ def _register() -> None:
             importlib.import_module(f"dosewatch.cli.{info.name}")
 
 
-_register()
+if __name__ != "__main__":
+    # under ``python -m`` this file is a second copy of the module: the importable one
+    # registers (see below), so that command modules importing ``app`` find it complete
+    _register()
 
 if __name__ == "__main__":
     # Under ``python -m`` this module runs as ``__main__``, a second copy: the command
