@@ -79,7 +79,7 @@ def parse(
             ctx = ParseContext(strictness=strictness, file=label)
             lean = opened.dataset
             try:
-                report = _parse_located(lambda: _lean(lean, opened.cut, len(data), ctx), ctx, label)
+                report = _parse_located(lambda: _lean(lean, opened, len(data), ctx), ctx, label)
                 return ParseResult(report, tuple(ctx.findings), reader.LEAN)
             except reader.NeedPydicom as exc:
                 reason = str(exc)
@@ -108,7 +108,15 @@ def _bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview) -> b
     return data
 
 
-def _note_cut(cut: reader.Cut | None, size: int, ctx: ParseContext) -> None:
+def _note_cut(
+    cut: reader.Cut | None, image_without_pixels: bool, size: int, ctx: ParseContext
+) -> None:
+    if image_without_pixels:
+        ctx.warn(
+            "encoding.maybe_truncated",
+            f"image object ends at byte {size} without Pixel Data (7FE0,0010): it may have "
+            "been cut at an element boundary; the header was read as far as it goes",
+        )
     if cut is not None:
         ctx.error(
             "encoding.truncated",
@@ -118,19 +126,20 @@ def _note_cut(cut: reader.Cut | None, size: int, ctx: ParseContext) -> None:
 
 
 def _lean(
-    ds: reader.LeanDataset, cut: reader.Cut | None, size: int, ctx: ParseContext
+    ds: reader.LeanDataset, opened: reader.Opened, size: int, ctx: ParseContext
 ) -> reader.LeanDataset:
-    _note_cut(cut, size, ctx)
+    _note_cut(opened.cut, opened.image_without_pixels, size, ctx)
     return ds
 
 
 def _pydicom_read(data: bytes, opened: reader.Opened, ctx: ParseContext) -> Dataset:
     ds = _read(data, ctx)
-    cut = opened.cut
+    cut, no_pixels = opened.cut, opened.image_without_pixels
     if opened.reason == reader.NO_PLAIN_META:
         implicit, little = ds.original_encoding
-        cut = reader.check_bare(data, bool(implicit), bool(little))
-    _note_cut(cut, len(data), ctx)
+        found = reader.check_bare(data, bool(implicit), bool(little))
+        cut, no_pixels = found.cut, found.image_without_pixels
+    _note_cut(cut, no_pixels, len(data), ctx)
     return ds
 
 

@@ -19,6 +19,7 @@ from rdsr_parsers.reader.lexer import (
     SHORT_VRS,
     Cut,
     DamagedStructureError,
+    Index,
     Node,
     TruncatedObjectError,
     index,
@@ -45,6 +46,7 @@ class Opened:
     cut: Cut | None  # a tolerable cut (inside Pixel Data or past the SR content)
     decoder: str
     reason: str | None  # why pydicom, when it is
+    image_without_pixels: bool = False
 
 
 def _meta(buf: bytes) -> tuple[Node, int, str] | None:
@@ -91,17 +93,20 @@ def open_object(buf: bytes) -> Opened:
             file_meta = LeanDataset(buf, meta_node, "latin-1")
             dataset = LeanDataset(buf, found.root, "latin-1", file_meta)
         except NeedPydicom as exc:
-            return Opened(None, found.cut, PYDICOM, str(exc))
+            return Opened(None, found.cut, PYDICOM, str(exc), found.image_without_pixels)
         if found.root.implicit_sq:
-            return Opened(None, found.cut, PYDICOM, "undefined-length UN element")
-        return Opened(dataset, found.cut, LEAN, None)
-    return Opened(None, check_other(buf, pos, syntax), PYDICOM, f"transfer syntax {syntax}")
+            return Opened(
+                None, found.cut, PYDICOM, "undefined-length UN element", found.image_without_pixels
+            )
+        return Opened(dataset, found.cut, LEAN, None, found.image_without_pixels)
+    other = check_other(buf, pos, syntax)
+    return Opened(None, other.cut, PYDICOM, f"transfer syntax {syntax}", other.image_without_pixels)
 
 
-def check_other(buf: bytes, pos: int, syntax: str) -> Cut | None:
+def check_other(buf: bytes, pos: int, syntax: str) -> Index:
     """The structural pass for the syntaxes pydicom decodes (big endian, deflated, encapsulated)."""
     if syntax == BIG_ENDIAN:
-        return index(buf, pos, implicit=False, little=False).cut
+        return index(buf, pos, implicit=False, little=False)
     if syntax in DEFLATED:
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
@@ -110,12 +115,12 @@ def check_other(buf: bytes, pos: int, syntax: str) -> Cut | None:
             raise DamagedStructureError(f"deflated data set is damaged ({exc})") from exc
         if not inflater.eof:
             raise TruncatedObjectError(f"file ends inside the deflated data set at byte {len(buf)}")
-        return index(body, 0, implicit=False).cut
+        return index(body, 0, implicit=False)
     # encapsulated and other native syntaxes: the data set itself is Explicit VR Little Endian
-    return index(buf, pos, implicit=False).cut
+    return index(buf, pos, implicit=False)
 
 
-def check_bare(buf: bytes, implicit: bool, little: bool) -> Cut | None:
+def check_bare(buf: bytes, implicit: bool, little: bool) -> Index:
     """The structural pass for an object whose meta group pydicom read, as pydicom guessed it."""
     pos, n = (132 if buf[128:132] == b"DICM" else 0), len(buf)
     while pos + 8 <= n and struct.unpack_from("<H", buf, pos)[0] == 0x0002:
@@ -126,7 +131,7 @@ def check_bare(buf: bytes, implicit: bool, little: bool) -> Cut | None:
             pos += 8 + struct.unpack_from("<H", buf, pos + 6)[0]
     if pos > n:
         raise TruncatedObjectError(f"file ends inside the file meta group at byte {n}")
-    return index(buf, pos, implicit=implicit, little=little).cut
+    return index(buf, pos, implicit=implicit, little=little)
 
 
 __all__ = [

@@ -76,6 +76,8 @@ class Node:
 class Index:
     root: Node
     cut: Cut | None
+    #: an image object that ends without Pixel Data: possibly cut at an element boundary
+    image_without_pixels: bool = False
 
 
 def tag_str(tag: int) -> str:
@@ -110,6 +112,8 @@ class _Lexer:
         self.u32 = struct.Struct(order + "I").unpack_from
         self.threshold = PIXEL_THRESHOLD  # raised to the SR one once the SOP Class is known
         self.cut: Cut | None = None
+        self.image = False
+        self.pixels = False
 
     # ---------------------------------------------------------------- errors
 
@@ -149,6 +153,7 @@ class _Lexer:
             if group == 0xFFFE:
                 raise DamagedStructureError(f"item tag {tag_str(tag)} inside a data set at byte {pos}")
             if top and tag in PIXEL_TAGS:
+                self.pixels = True
                 self._pixels(tag, pos)
                 return node, n
             if implicit:
@@ -265,6 +270,7 @@ class _Lexer:
         uid = self.buf[start : start + length].decode("latin-1").rstrip("\0 ")
         if uid in sop.SR_CLASSES:
             self.threshold = SR_THRESHOLD
+        self.image = uid in sop.IMAGE_CLASSES
 
     def _pixels(self, tag: int, pos: int) -> None:
         """Check that Pixel Data is whole; a cut inside it is tolerable (nothing reads it)."""
@@ -307,4 +313,4 @@ def index(buf: bytes, pos: int, *, implicit: bool, little: bool = True) -> Index
         root, _ = lexer.dataset(pos, len(buf), 0, in_item=False)
     except struct.error as exc:  # pragma: no cover - every read is bounds-checked first
         raise TruncatedObjectError(f"file ends inside an element at byte {len(buf)}") from exc
-    return Index(root, lexer.cut)
+    return Index(root, lexer.cut, lexer.image and not lexer.pixels)
