@@ -10,10 +10,10 @@ never reads DICOM nor the database.
         print(explain(e))
 """
 
+from dosewatch.domain.estimate import NotEstimated, NotEstimatedReason
 from organ_models.common import EstimationSettings, ModelInfo
 from organ_models.engine import (
     EstimationResult,
-    NotEstimated,
     estimate,
     estimate_to_json,
     estimate_with_reasons,
@@ -30,6 +30,7 @@ __all__ = [
     "EstimationSettings",
     "ModelInfo",
     "NotEstimated",
+    "NotEstimatedReason",
     "Patient",
     "PatientOverrides",
     "ReferencePolicy",

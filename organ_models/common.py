@@ -6,10 +6,21 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dosewatch.domain.estimate import Coefficient, Estimate, EstimateQuantity, WeightBasis
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.errors import ReferenceDataError, ReferencePolicyRefusedError
+from dosewatch.domain.estimate import (
+    Coefficient,
+    Estimate,
+    EstimateInput,
+    EstimateOrigin,
+    EstimateQuantity,
+    NotEstimated,
+    NotEstimatedReason,
+    WeightBasis,
+)
+from dosewatch.domain.findings import Finding, FindingCode
 from dosewatch.domain.units import Quantity
 from organ_models.organs import Code
+from organ_models.patient import Patient
 from organ_models.tables import ReferencePolicy, table_versions
 
 #: relative standard uncertainty (%) given to any result that used an indicative row
@@ -42,7 +53,7 @@ class Outcome:
     """What a model produced for one event or study: estimates, refusals, findings."""
 
     estimates: list[Estimate] = field(default_factory=list)
-    refused: list[tuple[str | None, str]] = field(default_factory=list)
+    refused: list[NotEstimated] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
     def extend(self, other: Outcome) -> None:
@@ -50,8 +61,14 @@ class Outcome:
         self.refused.extend(other.refused)
         self.findings.extend(other.findings)
 
-    def refuse(self, event_uid: str | None, reason: str) -> None:
-        self.refused.append((event_uid, reason))
+    def refuse(
+        self,
+        event_uid: str | None,
+        reason: NotEstimatedReason,
+        message: str,
+        quantity: EstimateQuantity | None = None,
+    ) -> None:
+        self.refused.append(NotEstimated(event_uid, reason, message, quantity))
 
 
 def combine_pct(*parts: float) -> float:
@@ -59,8 +76,8 @@ def combine_pct(*parts: float) -> float:
     return round(math.sqrt(sum(p * p for p in parts)), 1)
 
 
-def finding(code: str, message: str, severity: Severity = Severity.WARNING) -> Finding:
-    return Finding(severity, code, message)
+def finding(code: FindingCode, message: str) -> Finding:
+    return Finding(code, message)
 
 
 def build(
@@ -72,16 +89,17 @@ def build(
     *,
     event_uid: str | None,
     coefficients: Sequence[Coefficient],
-    inputs: Iterable[tuple[str, str]],
+    inputs: Iterable[EstimateInput],
     method: str,
     organ: Code | None = None,
     basis: WeightBasis | None = None,
     upper_bound: bool = False,
     findings: Iterable[Finding] = (),
     extra_tables: Iterable[str] = (),
+    origin: EstimateOrigin = EstimateOrigin.MODEL,
 ) -> Estimate:
     """An :class:`Estimate` with versions filled in and indicative rows flagged."""
-    indicative = any(c.verification not in _USABLE for c in coefficients)
+    indicative = any(not c.verification.usable for c in coefficients)
     tables = {_table_of(c.locator) for c in coefficients} | set(extra_tables)
     tables.discard("")
     if indicative:
@@ -103,10 +121,25 @@ def build(
         indicative=indicative,
         upper_bound=upper_bound,
         findings=tuple(findings),
+        origin=origin,
     )
 
 
-_USABLE = frozenset({"verified", "verified_secondary", "derived"})
+def qty(name: str, value: float, unit: str, text: str | None = None) -> EstimateInput:
+    """A quantity input (``text`` says where it came from when that matters)."""
+    return EstimateInput(name, quantity=Quantity(float(value), unit), text=text)
+
+
+def assumed(
+    name: str, text: str, value: float | None = None, unit: str | None = None
+) -> EstimateInput:
+    """A default used because the report did not give it; ``text`` says what and why."""
+    quantity = None if value is None or unit is None else Quantity(float(value), unit)
+    return EstimateInput(name, quantity=quantity, text=text, assumed=True)
+
+
+def text_input(name: str, text: str, *, is_assumed: bool = False) -> EstimateInput:
+    return EstimateInput(name, text=text, assumed=is_assumed)
 
 
 def _table_of(locator: str) -> str:
@@ -138,3 +171,33 @@ def has_keyword(tokens: Sequence[str], prefixes: Iterable[str]) -> bool:
     """True when a token starts with one of the keyword prefixes."""
     wanted = tuple(prefixes)
     return any(token.startswith(wanted) for token in tokens)
+
+
+def refusal_reason(exc: ReferenceDataError) -> NotEstimatedReason:
+    """The reason code of a failed reference lookup."""
+    if isinstance(exc, ReferencePolicyRefusedError):
+        return NotEstimatedReason.POLICY_REFUSED
+    return NotEstimatedReason.NO_COEFFICIENT
+
+
+def patient_inputs(patient: Patient, band: str | None = None) -> tuple[EstimateInput, ...]:
+    """Age (and the ICRP reference age band used), sex, weight and height as inputs."""
+    origin = dict(patient.origin)
+    items: list[EstimateInput] = []
+    if patient.age_years is None:
+        items.append(assumed("age", "unknown: adult reference person assumed"))
+    else:
+        items.append(qty("age", patient.age_years, "a", origin.get("age_years", "unknown")))
+    if band is not None:
+        items.append(
+            text_input("age_band", band, is_assumed=patient.age_years is None),
+        )
+    if patient.sex is None:
+        items.append(assumed("sex", "unknown: sex-averaged coefficients"))
+    else:
+        items.append(text_input("sex", f"{patient.sex} ({origin.get('sex', 'unknown')})"))
+    if patient.weight_kg is not None:
+        items.append(qty("weight", patient.weight_kg, "kg", origin.get("weight_kg", "unknown")))
+    if patient.height_cm is not None:
+        items.append(qty("height", patient.height_cm, "cm", origin.get("height_cm", "unknown")))
+    return tuple(items)

@@ -13,9 +13,18 @@ Phantom: k is only applied to a DLP of the same CTDI phantom as the k; otherwise
 from __future__ import annotations
 
 from dosewatch.domain.errors import ReferenceDataError
-from dosewatch.domain.estimate import Coefficient, EstimateQuantity, WeightBasis
+from dosewatch.domain.estimate import (
+    Coefficient,
+    EstimateInput,
+    EstimateQuantity,
+    NotEstimatedReason,
+    WeightBasis,
+)
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
+from dosewatch.domain.regions import BodyRegion
 from dosewatch.domain.report import CtIrradiationEvent, DoseReport
+from dosewatch.domain.units import Quantity
 from organ_models.common import (
     EstimationSettings,
     ModelInfo,
@@ -24,6 +33,10 @@ from organ_models.common import (
     combine_pct,
     finding,
     has_keyword,
+    patient_inputs,
+    qty,
+    refusal_reason,
+    text_input,
     words,
 )
 from organ_models.organs import region_of
@@ -103,7 +116,7 @@ _ABDO = (
 _WHOLE = ("tap", "cap", "tao", "body", "corps", "whole", "trunk", "tronc")
 
 
-def region_from_text(*texts: str | None) -> str | None:
+def region_from_text(*texts: str | None) -> BodyRegion | None:
     """Body region from protocol / description keywords, or None."""
     tokens = words(*texts)
     if not tokens:
@@ -111,23 +124,23 @@ def region_from_text(*texts: str | None) -> str | None:
     chest = has_keyword(tokens, _CHEST)
     abdo = has_keyword(tokens, _ABDO)
     if has_keyword(tokens, _WHOLE) or (chest and abdo):
-        return "chest_abdomen_pelvis"
+        return BodyRegion.CHEST_ABDOMEN_PELVIS
     if chest:
-        return "chest"
+        return BodyRegion.CHEST
     if abdo:
-        return "abdomen_pelvis"
+        return BodyRegion.ABDOMEN_PELVIS
     head = has_keyword(tokens, _HEAD)
     neck = has_keyword(tokens, _NECK)
     if head and neck:
-        return "head_and_neck"
+        return BodyRegion.HEAD_AND_NECK
     if head:
-        return "head"
+        return BodyRegion.HEAD
     if neck:
-        return "neck"
+        return BodyRegion.NECK
     return None
 
 
-def event_region(event: CtIrradiationEvent, report: DoseReport) -> tuple[str | None, str]:
+def event_region(event: CtIrradiationEvent, report: DoseReport) -> tuple[BodyRegion | None, str]:
     """(region, how it was found) for one CT event."""
     region = region_of(event.target_region)
     if region is not None:
@@ -160,7 +173,7 @@ def k_phantom_cm(row: ReferenceRow, region: str, band: str) -> tuple[int, bool]:
     text = row.get("ctdi_phantom_diameter_cm")
     if text.isdigit():
         return int(text), False
-    if region in ("head", "head_and_neck") or band != "adult":
+    if BodyRegion(region).is_head or band != "adult":
         return 16, True
     return 32, True
 
@@ -172,7 +185,9 @@ def dlp_of(event: CtIrradiationEvent) -> tuple[float | None, list[Finding]]:
     if event.ctdivol is not None and event.scanning_length is not None:
         value = event.ctdivol.value_in("mGy") * event.scanning_length.value_in("cm")
         return value, [
-            finding("model.dlp_derived", "event DLP absent; CTDIvol x scanning length used")
+            finding(
+                FindingCode.MODEL_DLP_DERIVED, "event DLP absent; CTDIvol x scanning length used"
+            )
         ]
     return None, []
 
@@ -225,13 +240,15 @@ def _k_row(
     if basis is WeightBasis.ICRP103:
         findings.append(
             finding(
-                "model.basis_fallback",
+                FindingCode.MODEL_BASIS_FALLBACK,
                 f"no ICRP 103 k factor for region {region}; ICRP 60 (AAPM 96) used and "
                 "recorded as basis ICRP60 (never add it to ICRP 103 doses)",
             )
         )
     if aapm_band != band:
-        findings.append(finding("model.age_band", "AAPM 96 has no 15 y column; 10 y used"))
+        findings.append(
+            finding(FindingCode.MODEL_AGE_BAND, "AAPM 96 has no 15 y column; 10 y used")
+        )
     return row, WeightBasis.ICRP60, findings
 
 
@@ -246,14 +263,21 @@ def effective_dose_for_event(
     uid = event.irradiation_event_uid
     dlp, dlp_findings = dlp_of(event)
     if dlp is None:
-        out.refuse(uid, "effective dose: no DLP (and no CTDIvol x scanning length) in the event")
+        out.refuse(
+            uid,
+            NotEstimatedReason.MISSING_INPUT,
+            "effective dose: no DLP (and no CTDIvol x scanning length) in the event",
+            EstimateQuantity.EFFECTIVE_DOSE,
+        )
         return out
     region, region_how = event_region(event, report)
     if region is None:
         out.refuse(
             uid,
+            NotEstimatedReason.UNKNOWN_CONTEXT,
             "effective dose: body region unknown (no usable target region code, no region "
             "keyword in protocol or descriptions)",
+            EstimateQuantity.EFFECTIVE_DOSE,
         )
         return out
     findings = list(dlp_findings)
@@ -261,7 +285,9 @@ def effective_dose_for_event(
     if region_how != "target region code":
         parts.append(REGION_FROM_TEXT_PCT)
         findings.append(
-            finding("model.region_from_text", f"CT region '{region}' taken from {region_how}")
+            finding(
+                FindingCode.MODEL_REGION_FROM_TEXT, f"CT region '{region}' taken from {region_how}"
+            )
         )
     band = age_band(patient.age_years)
     if patient.age_years is None:
@@ -273,7 +299,9 @@ def effective_dose_for_event(
     try:
         row, basis, k_findings = _k_row(region, band, kv, settings.basis, settings)
     except ReferenceDataError as exc:
-        out.refuse(uid, f"effective dose: {exc}")
+        out.refuse(
+            uid, refusal_reason(exc), f"effective dose: {exc}", EstimateQuantity.EFFECTIVE_DOSE
+        )
         return out
     findings.extend(k_findings)
     k = row.require_value()
@@ -281,11 +309,12 @@ def effective_dose_for_event(
     dlp_phantom = event.phantom_diameter_cm
     dlp_phantom_assumed = dlp_phantom is None
     if dlp_phantom is None:
-        dlp_phantom = 16 if region in ("head", "head_and_neck") else 32
+        dlp_phantom = 16 if region.is_head else 32
         parts.append(PHANTOM_ASSUMED_PCT)
         findings.append(
             finding(
-                "model.default_assumed", f"CTDIw phantom not reported; {dlp_phantom} cm assumed"
+                FindingCode.MODEL_DEFAULT_ASSUMED,
+                f"CTDIw phantom not reported; {dlp_phantom} cm assumed",
             )
         )
     if k_phantom_assumed:
@@ -310,22 +339,28 @@ def effective_dose_for_event(
             event_uid=uid,
             coefficients=(coefficient,),
             inputs=(
-                ("dlp", f"{dlp:g} mGy.cm"),
-                (
+                qty("dlp", dlp, "mGy.cm", "event DLP"),
+                EstimateInput(
                     "ctdi_phantom",
-                    f"{dlp_phantom} cm" + (" (assumed)" if dlp_phantom_assumed else ""),
+                    Quantity(float(dlp_phantom), "cm"),
+                    text="CTDIw phantom of the DLP",
+                    assumed=dlp_phantom_assumed,
                 ),
-                ("k_phantom", f"{k_phantom} cm" + (" (assumed)" if k_phantom_assumed else "")),
-                ("phantom_conversion", conversion),
-                ("region", f"{region} ({region_how})"),
-                (
-                    "age_band",
-                    band + (" (assumed: age unknown)" if patient.age_years is None else ""),
+                EstimateInput(
+                    "k_phantom",
+                    Quantity(float(k_phantom), "cm"),
+                    text="CTDI phantom of the k factor",
+                    assumed=k_phantom_assumed,
                 ),
-                (
+                text_input("phantom_conversion", conversion),
+                text_input("region", f"{region} ({region_how})"),
+                *patient_inputs(patient, band),
+                EstimateInput(
                     "kv",
-                    f"{kv} kV"
-                    + (" (assumed)" if kv_reported is None else f" (reported {kv_reported:g})"),
+                    Quantity(float(kv), "kV"),
+                    text="nearest tabulated kV"
+                    + ("" if kv_reported is None else f" (reported {kv_reported:g} kV)"),
+                    assumed=kv_reported is None,
                 ),
             ),
             method=f"E = k x DLP = {k:g} mSv/(mGy.cm) x {dlp_used:.4g} mGy.cm",

@@ -16,10 +16,26 @@ from __future__ import annotations
 
 import math
 
-from dosewatch.domain.estimate import Coefficient, Estimate, EstimateQuantity
+from dosewatch.domain.estimate import (
+    Coefficient,
+    Estimate,
+    EstimateInput,
+    EstimateQuantity,
+    NotEstimatedReason,
+)
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import CtIrradiationEvent, DoseReport
-from organ_models.common import EstimationSettings, ModelInfo, Outcome, build, combine_pct
+from organ_models.common import (
+    EstimationSettings,
+    ModelInfo,
+    Outcome,
+    build,
+    combine_pct,
+    patient_inputs,
+    qty,
+    text_input,
+)
+from organ_models.common import assumed as assumed_input
 from organ_models.ct import dlp_of, event_kv, event_region, nearest_kv
 from organ_models.organs import organ_code, tissue_key_of
 from organ_models.patient import Patient, age_band
@@ -69,6 +85,16 @@ def bmi_class(bmi: float | None) -> str | None:
     return "adult_obese_III"
 
 
+_Q = EstimateQuantity.ORGAN_DOSE
+
+
+def kv_input(kv: int, kv_reported: float | None) -> EstimateInput:
+    """The tabulated kV used, assumed (120 kV) when the tube voltage is not reported."""
+    if kv_reported is None:
+        return assumed_input("kv", "tube voltage not reported", kv, "kV")
+    return qty("kv", kv, "kV", f"nearest tabulated; reported {kv_reported:g} kV")
+
+
 def _mean_rows(rows: list[ReferenceRow]) -> float:
     return sum(r.require_value() for r in rows) / len(rows)
 
@@ -83,7 +109,7 @@ def organ_doses_for_event(
     uid = event.irradiation_event_uid
     region, how = event_region(event, report)
     if region is None:
-        out.refuse(uid, "organ doses: body region unknown")
+        out.refuse(uid, NotEstimatedReason.UNKNOWN_CONTEXT, "organ doses: body region unknown", _Q)
         return out
     band = age_band(patient.age_years)
     if band == "adult":
@@ -93,8 +119,10 @@ def organ_doses_for_event(
     else:
         out.refuse(
             uid,
+            NotEstimatedReason.NO_COEFFICIENT,
             f"organ doses: no paediatric coefficients for region {region} in the reference "
             "data (only chest-scan organs outside the field, Lee 2012)",
+            _Q,
         )
     return out
 
@@ -111,13 +139,15 @@ def _adult(
     if region not in IN_FIELD:
         out.refuse(
             uid,
+            NotEstimatedReason.NO_COEFFICIENT,
             f"organ doses: no adult organ coefficients for region {region} (tables cover "
             "head, chest and abdomen-pelvis scans)",
+            _Q,
         )
         return out
     dlp, dlp_findings = dlp_of(event)
     if dlp is None:
-        out.refuse(uid, "organ doses: no DLP")
+        out.refuse(uid, NotEstimatedReason.MISSING_INPUT, "organ doses: no DLP", _Q)
         return out
     table = load_table("ct_organ_dose_coefficients")
     policy = settings.policy
@@ -142,7 +172,9 @@ def _adult(
         key = tissue_key_of(organ)
         code = organ_code(key) if key else None
         if key is None or code is None:
-            out.refuse(uid, f"organ dose {organ}: no SCT organ code mapped")
+            out.refuse(
+                uid, NotEstimatedReason.NO_ORGAN_CODE, f"organ dose {organ}: no SCT code", _Q
+            )
             continue
         if key in fitted:
             out.estimates.append(fitted[key])
@@ -178,11 +210,11 @@ def _adult(
                 organ=code,
                 coefficients=coefficients,
                 inputs=(
-                    ("dlp", f"{dlp:g} mGy.cm"),
-                    ("dlp_used", f"{dlp_used:g} mGy.cm ({phantom_expected} cm phantom)"),
-                    ("region", f"{region} ({region_how})"),
-                    ("size_class", size_used + ("" if size_class == size_used else " (assumed)")),
-                    ("sex", patient.sex or "unknown: mean of male and female"),
+                    qty("dlp", dlp, "mGy.cm", "event DLP"),
+                    qty("dlp_used", dlp_used, "mGy.cm", f"{phantom_expected} cm phantom"),
+                    text_input("region", f"{region} ({region_how})"),
+                    text_input("size_class", size_used, is_assumed=size_class != size_used),
+                    *patient_inputs(patient),
                 ),
                 method=f"D = korg x DLP = {korg:.4g} mGy/(mGy.cm) x {dlp_used:.4g} mGy.cm",
                 findings=dlp_findings,
@@ -242,9 +274,9 @@ def _size_fits(
         organ=code,
         coefficients=coefficients,
         inputs=(
-            ("ctdivol", f"{ctdivol:g} mGy (32 cm phantom)"),
-            ("size", f"{size:.1f} cm ({row.get('fit_size_metric')}; from {metric})"),
-            ("sex", patient.sex or "unknown (fit is sex-averaged)"),
+            qty("ctdivol", ctdivol, "mGy", "32 cm phantom"),
+            qty("size", size, "cm", f"{row.get('fit_size_metric')}; from {metric}"),
+            *patient_inputs(patient),
         ),
         method=f"D = A*exp(-B*size) x CTDIvol = {h:.3f} x {ctdivol:g} mGy"
         + (" (fit above 30 cm: upper estimate)" if upper else ""),
@@ -260,7 +292,7 @@ def _child_chest(
     out = Outcome()
     uid = event.irradiation_event_uid
     if event.ctdivol is None:
-        out.refuse(uid, "organ doses: no CTDIvol")
+        out.refuse(uid, NotEstimatedReason.MISSING_INPUT, "organ doses: no CTDIvol", _Q)
         return out
     table = load_table("ct_organ_dose_coefficients")
     kv_reported = event_kv(event)
@@ -273,14 +305,21 @@ def _child_chest(
         kvp_kV=str(kv),
     )
     if not rows:
-        out.refuse(uid, f"organ doses: no paediatric chest coefficients for {band} {kv} kV")
+        out.refuse(
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"organ doses: no paediatric chest coefficients for {band} {kv} kV",
+            _Q,
+        )
         return out
     ctdivol = event.ctdivol.value_in("mGy")
     for organ in sorted({r.get("organ") for r in rows}):
         key = tissue_key_of(organ)
         code = organ_code(key) if key else None
         if code is None:
-            out.refuse(uid, f"organ dose {organ}: no SCT organ code mapped")
+            out.refuse(
+                uid, NotEstimatedReason.NO_ORGAN_CODE, f"organ dose {organ}: no SCT code", _Q
+            )
             continue
         organ_rows = [r for r in rows if r.get("organ") == organ]
         if patient.sex is not None:
@@ -300,12 +339,14 @@ def _child_chest(
                     r.coefficient(f"h {organ} {band} {kv} kV {r.get('sex')}") for r in organ_rows
                 ),
                 inputs=(
-                    (
+                    qty(
                         "ctdivol",
-                        f"{ctdivol:g} mGy (phantom as reported; Lee 2012 convention not recorded)",
+                        ctdivol,
+                        "mGy",
+                        "phantom as reported; Lee 2012 convention not recorded",
                     ),
-                    ("age_band", band),
-                    ("kv", f"{kv} kV" + (" (assumed)" if kv_reported is None else "")),
+                    *patient_inputs(patient, band),
+                    kv_input(kv, kv_reported),
                 ),
                 method=f"D = h x CTDIvol = {h:.4g} x {ctdivol:g} mGy (organ at the edge of or "
                 "outside a chest scan: scatter-level dose)",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from dosewatch.domain.estimate import Estimate
+from dosewatch.domain.estimate import Coefficient, Estimate, NotEstimated, NotEstimatedReason
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import (
     CtIrradiationEvent,
@@ -18,13 +18,6 @@ from dosewatch.domain.report import (
 from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
 from organ_models.common import EstimationSettings, Outcome
 from organ_models.patient import Patient, patient_from_report
-
-
-class NotEstimated(NamedTuple):
-    """An event (or the study, event_uid None) for which a quantity was not estimated."""
-
-    event_uid: str | None
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +60,14 @@ def estimate_with_reasons(
     if _is_fluoro(report):
         out.extend(fluoroscopy.peak_skin_dose(report, settings))
     if not report.events:
-        out.refuse(None, f"report has no irradiation events ({report.source_kind})")
+        out.refuse(
+            None,
+            NotEstimatedReason.NO_EVENTS,
+            f"report has no irradiation events ({report.source_kind})",
+        )
     return EstimationResult(
         estimates=tuple(out.estimates),
-        not_estimated=tuple(NotEstimated(uid, reason) for uid, reason in out.refused),
+        not_estimated=tuple(out.refused),
         findings=tuple(out.findings),
     )
 
@@ -96,12 +93,29 @@ def estimate_to_json(est: Estimate, *, extended: bool = False) -> dict[str, Any]
         "model": est.model_id,
         "model_version": est.model_version,
         "basis": str(est.basis) if est.basis is not None else None,
+        "origin": str(est.origin),
     }
     if extended:
+        item["organ_name"] = est.organ.meaning if est.organ is not None else None
         item["upper_bound"] = est.upper_bound
         item["indicative"] = est.indicative
         item["table_version"] = est.table_version
+        item["method"] = est.method
+        item["inputs"] = [i.to_json() for i in est.inputs]
+        item["coefficients"] = [coefficient_to_json(c) for c in est.coefficients]
     return item
+
+
+def coefficient_to_json(c: Coefficient) -> dict[str, Any]:
+    """A coefficient with its source, table row and verification level."""
+    return {
+        "name": c.name,
+        "value": c.value,
+        "unit": c.unit,
+        "source": c.source,
+        "locator": c.locator,
+        "verification": str(c.verification),
+    }
 
 
 def estimates_to_json(

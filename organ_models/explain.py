@@ -21,6 +21,7 @@ def explain(estimate: Estimate) -> str:
         lines.append(f"tissue-weight basis: {estimate.basis}")
     if estimate.event_uid:
         lines.append(f"irradiation event: {estimate.event_uid}")
+    lines.append(f"origin: {estimate.origin}")
     lines.append(f"model: {estimate.model_id} {estimate.model_version}")
     if model is not None:
         lines.append(f"formula: {model.formula}")
@@ -30,7 +31,7 @@ def explain(estimate: Estimate) -> str:
         lines.append("INDICATIVE: uses reference rows not verified in a primary source")
     if estimate.inputs:
         lines.append("inputs:")
-        lines.extend(f"  {name} = {value}" for name, value in estimate.inputs)
+        lines.extend(f"  {i.name} = {i.describe()}" for i in estimate.inputs)
     if estimate.coefficients:
         lines.append("coefficients:")
         lines.extend(

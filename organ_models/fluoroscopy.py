@@ -17,7 +17,12 @@ from collections import defaultdict
 
 from dosewatch.domain.codes import COPPER_KEYS, code_key
 from dosewatch.domain.errors import ReferenceDataError
-from dosewatch.domain.estimate import Coefficient, EstimateQuantity, WeightBasis
+from dosewatch.domain.estimate import (
+    Coefficient,
+    EstimateQuantity,
+    NotEstimatedReason,
+    WeightBasis,
+)
 from dosewatch.domain.report import DoseReport, ProjectionIrradiationEvent
 from organ_models.common import (
     EstimationSettings,
@@ -25,6 +30,9 @@ from organ_models.common import (
     Outcome,
     build,
     has_keyword,
+    qty,
+    refusal_reason,
+    text_input,
     words,
 )
 from organ_models.tables import ReferencePolicy, ReferenceRow, load_table
@@ -88,20 +96,31 @@ def copper_mm(event: ProjectionIrradiationEvent) -> float | None:
     return None
 
 
+_E = EstimateQuantity.EFFECTIVE_DOSE
+_PSD = EstimateQuantity.PEAK_SKIN_DOSE
+
+
 def effective_dose_for_event(
     event: ProjectionIrradiationEvent, report: DoseReport, settings: EstimationSettings
 ) -> Outcome:
     out = Outcome()
     uid = event.irradiation_event_uid
     if event.dose_area_product is None:
-        out.refuse(uid, "effective dose: no Dose Area Product in the event")
+        out.refuse(
+            uid,
+            NotEstimatedReason.MISSING_INPUT,
+            "effective dose: no Dose Area Product in the event",
+            _E,
+        )
         return out
     procedure = procedure_of(report)
     if procedure is None:
         out.refuse(
             uid,
+            NotEstimatedReason.UNKNOWN_CONTEXT,
             "effective dose: procedure type not recognised from the study "
             "description (E/KAP coefficients are procedure-specific)",
+            _E,
         )
         return out
     kap = event.dose_area_product.value_in("Gy.cm2")
@@ -123,7 +142,7 @@ def effective_dose_for_event(
             )
             how = "procedure factor"
     except ReferenceDataError as exc:
-        out.refuse(uid, f"effective dose: {exc}")
+        out.refuse(uid, refusal_reason(exc), f"effective dose: {exc}", _E)
         return out
     c = row.require_value()
     out.estimates.append(
@@ -136,9 +155,9 @@ def effective_dose_for_event(
             event_uid=uid,
             coefficients=(row.coefficient(f"E/KAP {procedure}"),),
             inputs=(
-                ("kap", f"{kap:g} Gy.cm2"),
-                ("procedure", f"{procedure} (from description)"),
-                ("factor", how),
+                qty("kap", kap, "Gy.cm2", "event Dose Area Product"),
+                text_input("procedure", f"{procedure} (from description)"),
+                text_input("factor", how),
             ),
             method=f"E = c x KAP = {c:g} mSv/(Gy.cm2) x {kap:g} Gy.cm2",
             basis=WeightBasis.ICRP103,
@@ -181,7 +200,12 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
             if a.dose_rp_total is not None
         ]
         if not totals:
-            out.refuse(None, "peak skin dose: no Dose (RP) in events or accumulated data")
+            out.refuse(
+                None,
+                NotEstimatedReason.MISSING_INPUT,
+                "peak skin dose: no Dose (RP) in events or accumulated data",
+                _PSD,
+            )
             return out
         total_kar = sum(totals)
         source = "accumulated Dose (RP) Total"
@@ -189,7 +213,7 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
         bsf = skin_factor("backscatter_factor", settings.policy)
         table_t = skin_factor("table_pad_transmission", settings.policy)
     except ReferenceDataError as exc:
-        out.refuse(None, f"peak skin dose: {exc}")
+        out.refuse(None, refusal_reason(exc), f"peak skin dose: {exc}", _PSD)
         return out
     geometries = [_geometry(e) for e in with_kar]
     if with_kar and all(g is not None for g in geometries):
@@ -221,9 +245,9 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
                 event_uid=None,
                 coefficients=coefficients,
                 inputs=(
-                    ("ka_r_total", f"{total_kar:g} Gy ({source})"),
-                    ("events", f"{len(with_kar)} with geometry"),
-                    ("projections", f"{len(bins)} angle bins of {ANGLE_BIN_DEG:g} deg"),
+                    qty("ka_r_total", total_kar, "Gy", source),
+                    text_input("events", f"{len(with_kar)} with geometry"),
+                    text_input("projections", f"{len(bins)} angle bins of {ANGLE_BIN_DEG:g} deg"),
                 ),
                 method="ESTIMATE (no skin map): PSD = max over projection bins of sum Ka,r x BSF "
                 "x T_table (under-table tube) x (d_RP/d_skin)^2; events of one bin assumed to hit "
@@ -247,8 +271,8 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
                 table_t.coefficient("T_table (upper end)", t_max, "1"),
             ),
             inputs=(
-                ("ka_r_total", f"{total_kar:g} Gy ({source})"),
-                ("geometry", "not reported for every event"),
+                qty("ka_r_total", total_kar, "Gy", source),
+                text_input("geometry", "not reported for every event"),
             ),
             method="UPPER BOUND (no geometry): PSD < sum Ka,r x BSF_max x T_max = "
             f"{total_kar:g} Gy x {factor:.3g}; assumes all fields on one skin spot and skin "

@@ -26,9 +26,19 @@ from dosewatch.domain.codes import (
     code_key,
     same,
 )
-from dosewatch.domain.estimate import EstimateQuantity
+from dosewatch.domain.estimate import EstimateOrigin, EstimateQuantity, NotEstimatedReason
 from dosewatch.domain.report import MammographyIrradiationEvent
-from organ_models.common import EstimationSettings, ModelInfo, Outcome, build, has_keyword, words
+from organ_models.common import (
+    EstimationSettings,
+    ModelInfo,
+    Outcome,
+    assumed,
+    build,
+    has_keyword,
+    qty,
+    text_input,
+    words,
+)
 from organ_models.organs import TISSUE_CODES, Code
 from organ_models.tables import ReferenceRow, load_table
 
@@ -122,6 +132,9 @@ def g_factor(hvl_mm: float, thickness_cm: float, rows: list[ReferenceRow]) -> fl
     return (g00 * (1 - fh) + g10 * fh) * (1 - ft) + (g01 * (1 - fh) + g11 * fh) * ft
 
 
+_Q = EstimateQuantity.ORGAN_DOSE
+
+
 def glandular_dose_for_event(
     event: MammographyIrradiationEvent, settings: EstimationSettings
 ) -> Outcome:
@@ -140,8 +153,9 @@ def glandular_dose_for_event(
                 event_uid=uid,
                 organ=organ,
                 coefficients=(),
-                inputs=(("average_glandular_dose", f"{agd:g} mGy (reported by the device)"),),
+                inputs=(qty("average_glandular_dose", agd, "mGy", "reported by the device"),),
                 method="glandular dose = reported AGD (device Dance-type model)",
+                origin=EstimateOrigin.REPORTED,
             )
         )
         return out
@@ -159,12 +173,18 @@ def glandular_dose_for_event(
         missing.append("target/filter")
     if missing or tf is None:
         out.refuse(
-            uid, f"glandular dose: no reported AGD and Dance inputs missing: {', '.join(missing)}"
+            uid,
+            NotEstimatedReason.MISSING_INPUT,
+            f"glandular dose: no reported AGD and Dance inputs missing: {', '.join(missing)}",
+            _Q,
         )
         return out
     if _is_tomo(event):
         out.refuse(
-            uid, "glandular dose: tomosynthesis without reported AGD (T factor not tabulated)"
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            "glandular dose: tomosynthesis without reported AGD (T factor not tabulated)",
+            _Q,
         )
         return out
     assert event.entrance_exposure_at_rp is not None  # checked above
@@ -174,7 +194,12 @@ def glandular_dose_for_event(
     policy = settings.policy
     s_rows = table.select(policy, record_type="s_factor", target_filter=tf)
     if not s_rows:
-        out.refuse(uid, f"glandular dose: no usable s factor for {tf}")
+        out.refuse(
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"glandular dose: no usable s factor for {tf}",
+            _Q,
+        )
         return out
     k = event.entrance_exposure_at_rp.value_in("mGy")
     hvl = event.half_value_layer.value
@@ -183,7 +208,7 @@ def glandular_dose_for_event(
     try:
         g = g_factor(hvl, thickness, g_rows)
     except ValueError as exc:
-        out.refuse(uid, f"glandular dose: {exc}")
+        out.refuse(uid, NotEstimatedReason.NO_COEFFICIENT, f"glandular dose: {exc}", _Q)
         return out
     s = s_rows[0].require_value()
     out.estimates.append(
@@ -200,11 +225,11 @@ def glandular_dose_for_event(
                 g_rows[0].coefficient("g (interpolated)", g, "mGy/mGy"),
             ),
             inputs=(
-                ("K", f"{k:g} mGy (Entrance Exposure at RP)"),
-                ("hvl", f"{hvl:g} mm Al"),
-                ("thickness", f"{thickness:g} cm"),
-                ("target_filter", tf),
-                ("c", "1 (assumed: 50 % glandularity)"),
+                qty("K", k, "mGy", "Entrance Exposure at RP"),
+                qty("hvl", hvl, "mm[Al]", "Half Value Layer"),
+                qty("thickness", thickness, "cm", "Compression Thickness"),
+                text_input("target_filter", tf),
+                assumed("c", "c = 1: 50 % glandularity (c tables not retrieved)"),
             ),
             method=f"AGD = K x g x c x s = {k:g} x {g:.4f} x 1 x {s:g}",
         )

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from dosewatch.domain.codes import code_key, code_str
 from dosewatch.domain.errors import ModelNotApplicableError
-from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
+from dosewatch.domain.estimate import (
+    EstimateInput,
+    EstimateOrigin,
+    EstimateQuantity,
+    NotEstimatedReason,
+    Verification,
+    WeightBasis,
+)
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import RadiopharmaceuticalAdministration
 from organ_models.common import (
@@ -23,6 +31,9 @@ from organ_models.common import (
     combine_pct,
     finding,
     has_keyword,
+    patient_inputs,
+    qty,
+    text_input,
     words,
 )
 from organ_models.organs import organ_code, tissue_key_of, tissue_key_of_code
@@ -103,7 +114,7 @@ def agent_of(admin: RadiopharmaceuticalAdministration) -> tuple[str | None, list
         if has_keyword(tokens, prefixes) or any(len(p) >= 5 and p in joined for p in prefixes):
             return key, [
                 finding(
-                    "model.agent_from_text",
+                    FindingCode.MODEL_AGENT_FROM_TEXT,
                     f"radiopharmaceutical {key} taken from the free-text name "
                     f"{admin.radiopharmaceutical_name!r}",
                 )
@@ -111,7 +122,13 @@ def agent_of(admin: RadiopharmaceuticalAdministration) -> tuple[str | None, list
     return None, []
 
 
-_RANK = {"verified": 0, "verified_secondary": 1, "derived": 2, "unverified_recall": 3}
+_RANK = {
+    Verification.VERIFIED: 0,
+    Verification.VERIFIED_SECONDARY: 1,
+    Verification.DERIVED: 2,
+    Verification.UNVERIFIED_RECALL: 3,
+}
+_E = EstimateQuantity.EFFECTIVE_DOSE
 
 
 def _best(rows: list[ReferenceRow]) -> ReferenceRow | None:
@@ -132,7 +149,9 @@ def estimate_administration(
     direct_basis: WeightBasis | None = None
     out.extend(_reported_organs(admin))
     if admin.administered_activity is None:
-        out.refuse(uid, "effective dose: no administered activity")
+        out.refuse(
+            uid, NotEstimatedReason.MISSING_INPUT, "effective dose: no administered activity", _E
+        )
         return out
     activity = admin.administered_activity.value_in("MBq")
     agent, agent_findings = agent_of(admin)
@@ -140,11 +159,19 @@ def estimate_administration(
     if agent is None:
         what = code_str(admin.radiopharmaceutical_agent) or admin.radiopharmaceutical_name
         out.refuse(
-            uid, f"effective dose: radiopharmaceutical {what!r} not in the coefficient table"
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: radiopharmaceutical {what!r} not in the coefficient table",
+            _E,
         )
         return out
     if agent.startswith("177Lu"):
-        out.refuse(uid, "effective dose: therapy administration (report organ doses only)")
+        out.refuse(
+            uid,
+            NotEstimatedReason.NOT_APPLICABLE,
+            "effective dose: therapy administration (report organ doses only)",
+            _E,
+        )
         return out
     band = age_band(patient.age_years)
     table = load_table("nm_dose_coefficients")
@@ -160,20 +187,28 @@ def estimate_administration(
             if table_key(r.get("radiopharmaceutical")) == agent and r.get("age_group") == band
         ]
         why = "only unverified rows (refused by the reference policy)" if every else "no row"
-        out.refuse(uid, f"effective dose: {agent} {band}: {why}")
+        out.refuse(
+            uid,
+            NotEstimatedReason.POLICY_REFUSED if every else NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: {agent} {band}: {why}",
+            _E,
+        )
         return out
     preferred = [r for r in candidates if _basis(r) is settings.basis]
     other = [r for r in candidates if _basis(r) is not None and _basis(r) is not settings.basis]
     row = _best(preferred) or _best(other)
     parts = [BASE_PCT] + ([AGE_DEFAULT_PCT] if patient.age_years is None else [])
     common_inputs = (
-        ("administered_activity", f"{activity:g} MBq"),
-        ("radiopharmaceutical", agent),
-        ("age_band", band + (" (assumed: age unknown)" if patient.age_years is None else "")),
+        qty("administered_activity", activity, "MBq", "Administered activity"),
+        EstimateInput("radiopharmaceutical", code=admin.radiopharmaceutical_agent, text=agent),
+        *patient_inputs(patient, band),
     )
     if row is None:
         out.refuse(
-            uid, f"effective dose: {agent}: tissue-weight basis not recorded in the source row"
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: {agent}: tissue-weight basis not recorded in the source row",
+            _E,
         )
     else:
         basis = _basis(row)
@@ -182,7 +217,7 @@ def estimate_administration(
         if basis is not settings.basis:
             findings.append(
                 finding(
-                    "model.basis_fallback",
+                    FindingCode.MODEL_BASIS_FALLBACK,
                     f"no {settings.basis} coefficient for {agent} {band}; {basis} used and "
                     "recorded as such (never added to the other basis)",
                 )
@@ -253,11 +288,20 @@ def _reported_organs(admin: RadiopharmaceuticalAdministration) -> Outcome:
                 organ=od.organ,
                 coefficients=(),
                 inputs=(
-                    ("reported_dose", str(od.dose)),
-                    ("method", method_text),
-                    ("authority", authority_text),
+                    EstimateInput("reported_dose", quantity=od.dose, text="RRDSR organ dose"),
+                    EstimateInput(
+                        "method",
+                        code=None if isinstance(method, str) or method is None else method,
+                        text=method_text,
+                    ),
+                    EstimateInput(
+                        "authority",
+                        code=None if isinstance(authority, str) or authority is None else authority,
+                        text=authority_text,
+                    ),
                 ),
                 method="organ dose kept as reported in the RRDSR",
+                origin=EstimateOrigin.REPORTED,
             )
         )
     return out
@@ -280,13 +324,13 @@ def _from_reported_organs(
     try:
         e = effective_dose_from_organs(doses, WeightBasis.ICRP103, patient.sex)
     except ModelNotApplicableError as exc:
-        out.findings.append(finding("model.organ_set_incomplete", str(exc)))
+        out.findings.append(finding(FindingCode.MODEL_ORGAN_SET_INCOMPLETE, str(exc)))
         return out
     findings = []
     if direct > 0 and abs(e - direct) / direct > CONSISTENCY_LIMIT:
         findings.append(
             finding(
-                "model.inconsistent",
+                FindingCode.MODEL_INCONSISTENT,
                 f"E from reported organ doses {e:.3g} mSv differs from e x A {direct:.3g} mSv "
                 f"by more than {CONSISTENCY_LIMIT:.0%}",
             )
@@ -302,8 +346,8 @@ def _from_reported_organs(
             event_uid=admin.administration_event_uid,
             coefficients=(),
             inputs=(
-                ("organ_doses", f"{len(doses)} reported organs"),
-                ("direct_conversion", f"{direct:.4g} mSv"),
+                text_input("organ_doses", f"{len(doses)} reported organs"),
+                qty("direct_conversion", direct, "mSv", "e x A of the same administration"),
             ),
             method="E = sum w_T D_T over the reported organ doses (ICRP 103)",
             basis=WeightBasis.ICRP103,

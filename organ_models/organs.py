@@ -11,6 +11,7 @@ from typing import Final
 
 # pydicom's Code, taken through the domain (organ_models never imports pydicom itself)
 from dosewatch.domain.codes import Code, CodeKey, code_key
+from dosewatch.domain.regions import BodyRegion
 
 __all__ = [
     "ORGAN_ALIASES",
@@ -104,34 +105,34 @@ def tissue_key_of_code(code: Code) -> str | None:
 #: (scheme, value) of CT Target Region codes (CID 4030; SRT values normalise to SCT) ->
 #: the region key of ct_k_factors.csv. Several SCT values exist for one region because
 #: DICOM replaced some concepts (e.g. Chest 43799004 for Thorax 51185008).
-REGION_BY_CODE: Final[dict[CodeKey, str]] = {
-    ("SCT", "69536005"): "head",  # Head
-    ("SCT", "89546000"): "head",  # Skull
-    ("SCT", "12738006"): "head",  # Brain
-    ("SCT", "45048000"): "neck",  # Neck
-    ("SCT", "122494005"): "neck",  # Cervical spine
-    ("SCT", "774007"): "head_and_neck",  # Head and Neck
-    ("SCT", "51185008"): "chest",  # Thorax (SRT T-D3000 "Chest")
-    ("SCT", "43799004"): "chest",  # Chest
-    ("SCT", "80891009"): "chest",  # Heart (cardiac CT)
-    ("SCT", "39607008"): "chest",  # Lung
-    ("SCT", "122495006"): "chest",  # Thoracic spine
-    ("SCT", "113345001"): "abdomen_pelvis",  # Abdomen
-    ("SCT", "818981001"): "abdomen_pelvis",  # Abdomen (current)
-    ("SCT", "12921003"): "abdomen_pelvis",  # Pelvis
-    ("SCT", "816092008"): "abdomen_pelvis",  # Pelvis (current)
-    ("SCT", "416949008"): "abdomen_pelvis",  # Abdomen and Pelvis
-    ("SCT", "818982008"): "abdomen_pelvis",  # Abdomen and Pelvis (current)
-    ("SCT", "122496007"): "abdomen_pelvis",  # Lumbar spine
-    ("SCT", "10200004"): "abdomen_pelvis",  # Liver
-    ("SCT", "64033007"): "abdomen_pelvis",  # Kidney
-    ("SCT", "416775004"): "chest_abdomen_pelvis",  # Chest, Abdomen and Pelvis
-    ("SCT", "416550000"): "chest_abdomen_pelvis",  # Chest and Abdomen
-    ("SCT", "38266002"): "chest_abdomen_pelvis",  # Entire body (trunk k used)
+REGION_BY_CODE: Final[dict[CodeKey, BodyRegion]] = {
+    ("SCT", "69536005"): BodyRegion.HEAD,  # Head
+    ("SCT", "89546000"): BodyRegion.HEAD,  # Skull
+    ("SCT", "12738006"): BodyRegion.HEAD,  # Brain
+    ("SCT", "45048000"): BodyRegion.NECK,  # Neck
+    ("SCT", "122494005"): BodyRegion.NECK,  # Cervical spine
+    ("SCT", "774007"): BodyRegion.HEAD_AND_NECK,  # Head and Neck
+    ("SCT", "51185008"): BodyRegion.CHEST,  # Thorax (SRT T-D3000 "Chest")
+    ("SCT", "43799004"): BodyRegion.CHEST,  # Chest
+    ("SCT", "80891009"): BodyRegion.CHEST,  # Heart (cardiac CT)
+    ("SCT", "39607008"): BodyRegion.CHEST,  # Lung
+    ("SCT", "122495006"): BodyRegion.CHEST,  # Thoracic spine
+    ("SCT", "113345001"): BodyRegion.ABDOMEN_PELVIS,  # Abdomen
+    ("SCT", "818981001"): BodyRegion.ABDOMEN_PELVIS,  # Abdomen (current)
+    ("SCT", "12921003"): BodyRegion.ABDOMEN_PELVIS,  # Pelvis
+    ("SCT", "816092008"): BodyRegion.ABDOMEN_PELVIS,  # Pelvis (current)
+    ("SCT", "416949008"): BodyRegion.ABDOMEN_PELVIS,  # Abdomen and Pelvis
+    ("SCT", "818982008"): BodyRegion.ABDOMEN_PELVIS,  # Abdomen and Pelvis (current)
+    ("SCT", "122496007"): BodyRegion.ABDOMEN_PELVIS,  # Lumbar spine
+    ("SCT", "10200004"): BodyRegion.ABDOMEN_PELVIS,  # Liver
+    ("SCT", "64033007"): BodyRegion.ABDOMEN_PELVIS,  # Kidney
+    ("SCT", "416775004"): BodyRegion.CHEST_ABDOMEN_PELVIS,  # Chest, Abdomen and Pelvis
+    ("SCT", "416550000"): BodyRegion.CHEST_ABDOMEN_PELVIS,  # Chest and Abdomen
+    ("SCT", "38266002"): BodyRegion.CHEST_ABDOMEN_PELVIS,  # Entire body (trunk k used)
 }
 
 
-def region_of(code: Code | None) -> str | None:
+def region_of(code: Code | None) -> BodyRegion | None:
     """The k-factor region of a CT target region code, or None when unknown/unmapped."""
     if code is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dosewatch.domain.errors import UnitError
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.findings import Finding, FindingCode
 from dosewatch.domain.report import DoseReport
 
 #: plausibility limits; values outside are dropped with a finding (vendor deviations)
@@ -50,7 +50,7 @@ class Patient:
 
 
 def _finding(message: str) -> Finding:
-    return Finding(Severity.WARNING, "patient.implausible", message)
+    return Finding(FindingCode.PATIENT_IMPLAUSIBLE, message)
 
 
 def patient_from_report(report: DoseReport, overrides: PatientOverrides | None = None) -> Patient:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dosewatch.domain.codes import code_key
 from dosewatch.domain.errors import ReferenceDataError
-from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
+from dosewatch.domain.estimate import EstimateQuantity, NotEstimatedReason, WeightBasis
 from dosewatch.domain.report import DoseReport, ProjectionIrradiationEvent
 from organ_models.common import (
     EstimationSettings,
@@ -20,6 +20,9 @@ from organ_models.common import (
     build,
     combine_pct,
     has_keyword,
+    qty,
+    refusal_reason,
+    text_input,
     words,
 )
 from organ_models.fluoroscopy import skin_factor
@@ -81,20 +84,31 @@ def exam_of(event: ProjectionIrradiationEvent, report: DoseReport) -> str | None
     return None
 
 
+_E = EstimateQuantity.EFFECTIVE_DOSE
+_ESD = EstimateQuantity.ENTRANCE_SURFACE_DOSE
+
+
 def effective_dose_for_event(
     event: ProjectionIrradiationEvent, report: DoseReport, settings: EstimationSettings
 ) -> Outcome:
     out = Outcome()
     uid = event.irradiation_event_uid
     if event.dose_area_product is None:
-        out.refuse(uid, "effective dose: no Dose Area Product in the event")
+        out.refuse(
+            uid,
+            NotEstimatedReason.MISSING_INPUT,
+            "effective dose: no Dose Area Product in the event",
+            _E,
+        )
         return out
     exam = exam_of(event, report)
     if exam is None:
         out.refuse(
             uid,
+            NotEstimatedReason.UNKNOWN_CONTEXT,
             "effective dose: radiographic exam not recognised (anatomical "
             "structure code or protocol keywords)",
+            _E,
         )
         return out
     table = load_table("radiography_conversion")
@@ -103,7 +117,12 @@ def effective_dose_for_event(
         try:
             table.lookup(settings.policy, exam=exam)
         except ReferenceDataError as exc:
-            out.refuse(uid, f"effective dose: {exc} (HPA-CRCE-028 E/KAP not retrieved)")
+            out.refuse(
+                uid,
+                refusal_reason(exc),
+                f"effective dose: {exc} (HPA-CRCE-028 E/KAP not retrieved)",
+                _E,
+            )
         return out
     row = rows[0]
     c = row.require_value()
@@ -118,11 +137,12 @@ def effective_dose_for_event(
             event_uid=uid,
             coefficients=(row.coefficient(f"E/KAP {exam} {row.get('projection')}"),),
             inputs=(
-                ("kap", f"{kap:g} Gy.cm2"),
-                ("exam", exam),
-                (
+                qty("kap", kap, "Gy.cm2", "event Dose Area Product"),
+                text_input("exam", exam),
+                text_input(
                     "projection",
                     f"{row.get('projection')} (table row; event projection not matched)",
+                    is_assumed=True,
                 ),
             ),
             method=f"E = c x KAP = {c:g} mSv/(Gy.cm2) x {kap:g} Gy.cm2 (midpoint of the "
@@ -139,12 +159,17 @@ def entrance_surface_dose_for_event(
     out = Outcome()
     uid = event.irradiation_event_uid
     if event.dose_rp is None:
-        out.refuse(uid, "entrance surface dose: no Dose (RP) in the event")
+        out.refuse(
+            uid,
+            NotEstimatedReason.MISSING_INPUT,
+            "entrance surface dose: no Dose (RP) in the event",
+            _ESD,
+        )
         return out
     try:
         bsf = skin_factor("backscatter_factor", settings.policy)
     except ReferenceDataError as exc:
-        out.refuse(uid, f"entrance surface dose: {exc}")
+        out.refuse(uid, refusal_reason(exc), f"entrance surface dose: {exc}", _ESD)
         return out
     kar = event.dose_rp.value_in("mGy")
     b = bsf.require_value()
@@ -157,7 +182,7 @@ def entrance_surface_dose_for_event(
             ESD_PCT,
             event_uid=uid,
             coefficients=(bsf.coefficient("BSF"),),
-            inputs=(("dose_rp", f"{kar:g} mGy"),),
+            inputs=(qty("dose_rp", kar, "mGy", "event Dose (RP)"),),
             method=f"ESD = Ka,RP x BSF = {kar:g} mGy x {b:g} (reference point taken as the skin "
             "entrance)",
         )

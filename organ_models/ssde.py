@@ -12,9 +12,26 @@ import math
 from dataclasses import dataclass
 
 from dosewatch.domain.errors import ModelNotApplicableError, ReferenceDataError
-from dosewatch.domain.estimate import Coefficient, EstimateQuantity
+from dosewatch.domain.estimate import (
+    Coefficient,
+    EstimateInput,
+    EstimateOrigin,
+    EstimateQuantity,
+    NotEstimatedReason,
+)
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.regions import BodyRegion
 from dosewatch.domain.report import CtIrradiationEvent
-from organ_models.common import EstimationSettings, ModelInfo, Outcome, build, finding
+from dosewatch.domain.units import Quantity
+from organ_models.common import (
+    EstimationSettings,
+    ModelInfo,
+    Outcome,
+    build,
+    finding,
+    qty,
+    refusal_reason,
+)
 from organ_models.tables import ReferencePolicy, load_table
 
 MODEL = ModelInfo(
@@ -93,34 +110,37 @@ def table_factor(phantom_cm: int, diameter_cm: float, policy: ReferencePolicy) -
     return row.require_value()
 
 
-def event_phantom(event: CtIrradiationEvent, region: str | None) -> tuple[int, bool]:
+_Q = EstimateQuantity.SSDE
+
+
+def event_phantom(event: CtIrradiationEvent, region: BodyRegion | None) -> tuple[int, bool]:
     """(phantom diameter cm, assumed?) of an event's CTDIvol."""
     reported = event.phantom_diameter_cm
     if reported is not None:
         return reported, False
-    return (16 if region in ("head", "head_and_neck") else 32), True
+    return (16 if region is not None and region.is_head else 32), True
 
 
 def ssde_for_event(
     event: CtIrradiationEvent,
-    region: str | None,
+    region: BodyRegion | None,
     settings: EstimationSettings,
 ) -> Outcome:
     """SSDE of one CT event, or the reason why not."""
     out = Outcome()
     uid = event.irradiation_event_uid
     if event.ctdivol is None:
-        out.refuse(uid, "ssde: no Mean CTDIvol in the event")
+        out.refuse(uid, NotEstimatedReason.MISSING_INPUT, "ssde: no Mean CTDIvol in the event", _Q)
         return out
     ctdivol = event.ctdivol.value_in("mGy")
     phantom, phantom_assumed = event_phantom(event, region)
     if event.water_equivalent_diameter is not None:
         diameter = event.water_equivalent_diameter.value_in("cm")
-        size_input = ("water_equivalent_diameter", f"{diameter:.1f} cm (RDSR, AAPM 220)")
+        size_input = qty("water_equivalent_diameter", diameter, "cm", "RDSR, AAPM 220")
         base_u = UNCERTAINTY_DW_PCT
     elif event.derived_effective_diameter is not None:
         diameter = event.derived_effective_diameter.value_in("cm")
-        size_input = ("effective_diameter", f"{diameter:.1f} cm (RDSR, AAPM 204)")
+        size_input = qty("effective_diameter", diameter, "cm", "RDSR, AAPM 204")
         base_u = UNCERTAINTY_DEFF_PCT
     else:
         if event.ssde is not None:
@@ -133,35 +153,44 @@ def ssde_for_event(
                     UNCERTAINTY_REPORTED_PCT,
                     event_uid=uid,
                     coefficients=(),
-                    inputs=(("ssde_reported", str(event.ssde)),),
+                    inputs=(EstimateInput("ssde_reported", event.ssde, text="scanner SSDE"),),
                     method="SSDE kept as reported by the scanner (no size metric to recompute)",
+                    origin=EstimateOrigin.REPORTED,
                 )
             )
         else:
             out.refuse(
                 uid,
+                NotEstimatedReason.MISSING_INPUT,
                 "ssde: the RDSR gives neither a water-equivalent nor an effective diameter, "
                 "and no AAPM 204 size-from-age/weight table is in the reference data",
+                _Q,
             )
         return out
     try:
         fit = fit_for(phantom, settings.policy)
         f = fit.factor(diameter)
-    except (ModelNotApplicableError, ReferenceDataError) as exc:
-        out.refuse(uid, f"ssde: {exc}")
+    except ReferenceDataError as exc:
+        out.refuse(uid, refusal_reason(exc), f"ssde: {exc}", _Q)
+        return out
+    except ModelNotApplicableError as exc:
+        out.refuse(uid, NotEstimatedReason.NOT_APPLICABLE, f"ssde: {exc}", _Q)
         return out
     value = f * ctdivol
     findings = []
     if phantom_assumed:
         findings.append(
-            finding("model.default_assumed", f"CTDIw phantom not reported; {phantom} cm assumed")
+            finding(
+                FindingCode.MODEL_DEFAULT_ASSUMED,
+                f"CTDIw phantom not reported; {phantom} cm assumed",
+            )
         )
     if event.ssde is not None and event.ssde.value_in("mGy") > 0:
         diff = abs(value - event.ssde.value_in("mGy")) / event.ssde.value_in("mGy")
         if diff > 0.10:
             findings.append(
                 finding(
-                    "model.reported_differs",
+                    FindingCode.MODEL_REPORTED_DIFFERS,
                     f"computed SSDE {value:.2f} mGy differs by {diff:.0%} from the reported "
                     f"{event.ssde}",
                 )
@@ -177,10 +206,15 @@ def ssde_for_event(
             event_uid=uid,
             coefficients=(fit.a, fit.b),
             inputs=(
-                ("ctdivol", f"{ctdivol:g} mGy"),
-                ("ctdi_phantom", f"{phantom} cm" + (" (assumed)" if phantom_assumed else "")),
+                qty("ctdivol", ctdivol, "mGy", "event Mean CTDIvol"),
+                EstimateInput(
+                    "ctdi_phantom",
+                    Quantity(float(phantom), "cm"),
+                    text="CTDIw phantom",
+                    assumed=phantom_assumed,
+                ),
                 size_input,
-                ("f", f"{f:.4f}"),
+                EstimateInput("f", text=f"conversion factor f(D) = {f:.4f}"),
             ),
             method=f"SSDE = a*exp(-b*D) x CTDIvol, D = {diameter:.1f} cm",
             findings=findings,

@@ -21,16 +21,16 @@ from functools import cache
 from importlib import resources
 from typing import Final
 
-from dosewatch.domain.errors import ReferenceDataError
-from dosewatch.domain.estimate import Coefficient
+from dosewatch.domain.errors import ReferenceDataError, ReferencePolicyRefusedError
+from dosewatch.domain.estimate import Coefficient, Verification
 
 #: data release of the tables in ``organ_models/data`` (see data/CHANGELOG.md)
 DATA_RELEASE: Final = "2026.11.27"
 
-USABLE_LEVELS: Final = frozenset({"verified", "verified_secondary", "derived"})
-INDICATIVE_LEVELS: Final = frozenset({"unverified_recall"})
-MISSING_LEVELS: Final = frozenset({"not_retrieved"})
-ALL_LEVELS: Final = USABLE_LEVELS | INDICATIVE_LEVELS | MISSING_LEVELS
+USABLE_LEVELS: Final = frozenset(v for v in Verification if v.usable)
+INDICATIVE_LEVELS: Final = frozenset(v for v in Verification if v.indicative)
+MISSING_LEVELS: Final = frozenset(v for v in Verification if not v.has_value)
+ALL_LEVELS: Final = frozenset(Verification)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +43,10 @@ class ReferencePolicy:
 
     allow_indicative: bool = False
 
-    def admits(self, verification: str) -> bool:
-        if verification in USABLE_LEVELS:
+    def admits(self, verification: Verification) -> bool:
+        if verification.usable:
             return True
-        return self.allow_indicative and verification in INDICATIVE_LEVELS
+        return self.allow_indicative and verification.indicative
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +186,7 @@ class ReferenceRow:
     value: float | None
     unit: str
     source: str
-    verification: str
+    verification: Verification
 
     @property
     def locator(self) -> str:
@@ -194,7 +194,7 @@ class ReferenceRow:
 
     @property
     def indicative(self) -> bool:
-        return self.verification not in USABLE_LEVELS
+        return not self.verification.usable
 
     def get(self, column: str) -> str:
         return self.fields.get(column, "").strip()
@@ -262,8 +262,8 @@ class ReferenceTable:
         if not matching:
             raise ReferenceDataError(f"{self.name}: no row for {what}")
         levels = sorted({row.verification for row in matching})
-        if any(row.verification in INDICATIVE_LEVELS for row in matching):
-            raise ReferenceDataError(
+        if any(row.verification.indicative for row in matching):
+            raise ReferencePolicyRefusedError(
                 f"{self.name}: the only rows for {what} are {'/'.join(levels)}; "
                 "refused by the reference policy (allow_indicative=False)"
             )
@@ -290,9 +290,10 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
     rows: list[ReferenceRow] = []
     for number, raw in enumerate(reader, start=1):
         where = f"{spec.name}.csv row {number}"
-        verification = (raw.get("verification") or "").strip()
-        if verification not in ALL_LEVELS:
-            raise ReferenceDataError(f"{where}: unknown verification level {verification!r}")
+        level = (raw.get("verification") or "").strip()
+        if level not in ALL_LEVELS:
+            raise ReferenceDataError(f"{where}: unknown verification level {level!r}")
+        verification = Verification(level)
         source = (raw.get("source") or "").strip()
         if not source:
             raise ReferenceDataError(f"{where}: no source")
@@ -320,7 +321,7 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
                         f"{where}: value {text_value!r} is not a number"
                     ) from None
         elif (
-            verification in USABLE_LEVELS
+            verification.usable
             and record_type not in spec.text_record_types
             and not spec.text_values
         ):

@@ -10,6 +10,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     DeviceFacts,
     DoseModality,
@@ -73,7 +74,7 @@ def read_document(
     """Header facts and TID 10001/10011/10021 root context (observer, scope, procedure)."""
     template_id = template_identifier(ds)
     if template_id is None:
-        ctx.info("template.missing", "Content Template Sequence absent; template inferred")
+        ctx.add(FindingCode.TEMPLATE_MISSING, "Content Template Sequence absent; template inferred")
     device = header.device_facts(ds)
     # Device observer context (TID 1004) completes or corrects the header's device identity.
     observer_fields: dict[str, str | None] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dosewatch.domain.errors import StrictnessError
-from dosewatch.domain.findings import Finding, Severity, Strictness
+from dosewatch.domain.findings import Finding, FindingCode, Strictness
 
 
 @dataclass(slots=True)
@@ -21,20 +21,20 @@ class ParseContext:
     manufacturer: str | None = None
     model: str | None = None
     findings: list[Finding] = field(default_factory=list)
-    _tallies: dict[str, list[str | int | None]] = field(default_factory=dict)
+    _tallies: dict[FindingCode, list[str | int | None]] = field(default_factory=dict)
 
     def add(
         self,
-        severity: Severity,
-        code: str,
+        code: FindingCode,
         message: str,
         *,
         path: str | None = None,
         concept: str | None = None,
     ) -> None:
-        finding = Finding(severity, code, message, path, concept)
+        """Record one finding; its severity is the catalogue's (:class:`FindingCode`)."""
+        finding = Finding(code, message, path, concept)
         threshold = self.strictness.raises_at()
-        if threshold is not None and severity >= threshold:
+        if threshold is not None and code.severity >= threshold:
             raise StrictnessError(
                 f"{code}: {message} (strictness {self.strictness.value})",
                 file=self.file,
@@ -44,8 +44,8 @@ class ParseContext:
             )
         self.findings.append(finding)
 
-    def tally(self, code: str, example: str, *, path: str | None = None) -> None:
-        """Count a harmless, repetitive normalisation (INFO); one finding per code at the end.
+    def tally(self, code: FindingCode, example: str, *, path: str | None = None) -> None:
+        """Count a repetitive normalisation; one finding per code at the end.
 
         Used for deviations that recur on every item of a report (legacy SNOMED-RT codes),
         so that the findings stay readable: the first example and path, and the count.
@@ -59,14 +59,5 @@ class ParseContext:
     def flush_tallies(self) -> None:
         for code, (example, path, count) in self._tallies.items():
             more = f" (and {int(count or 0) - 1} more such items)" if int(count or 0) > 1 else ""
-            self.info(code, f"{example}{more}", path=None if path is None else str(path))
+            self.add(code, f"{example}{more}", path=None if path is None else str(path))
         self._tallies.clear()
-
-    def info(self, code: str, message: str, **where: str | None) -> None:
-        self.add(Severity.INFO, code, message, **where)
-
-    def warn(self, code: str, message: str, **where: str | None) -> None:
-        self.add(Severity.WARNING, code, message, **where)
-
-    def error(self, code: str, message: str, **where: str | None) -> None:
-        self.add(Severity.ERROR, code, message, **where)

@@ -28,6 +28,7 @@ from dosewatch.domain.errors import (
     UnreadableObjectError,
     UnsupportedObjectError,
 )
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Strictness
 from dosewatch.domain.report import DoseReport, SourceKind
 from rdsr_parsers import reader, sop
@@ -176,9 +177,12 @@ def _parse_located(
 
 
 _RETIRED_OR_LEGACY_SYNTAXES = {
-    "1.2.840.10008.1.2": ("encoding.implicit_vr", "Implicit VR Little Endian transfer syntax"),
+    "1.2.840.10008.1.2": (
+        FindingCode.ENCODING_IMPLICIT_VR,
+        "Implicit VR Little Endian transfer syntax",
+    ),
     "1.2.840.10008.1.2.2": (
-        "encoding.big_endian",
+        FindingCode.ENCODING_BIG_ENDIAN,
         "Explicit VR Big Endian transfer syntax (retired in DICOM)",
     ),
 }
@@ -189,7 +193,7 @@ def _note_transfer_syntax(ds: Dataset, ctx: ParseContext) -> None:
     syntax = None if meta is None else text(meta, "TransferSyntaxUID")
     note = _RETIRED_OR_LEGACY_SYNTAXES.get(syntax or "")
     if note is not None:
-        ctx.info(note[0], f"{note[1]}; decoded")
+        ctx.add(note[0], f"{note[1]}; decoded")
 
 
 def _read(data: bytes, ctx: ParseContext) -> Dataset:
@@ -206,7 +210,10 @@ def _read(data: bytes, ctx: ParseContext) -> Dataset:
         ) from exc
     if "SOPClassUID" not in ds:
         raise UnreadableObjectError("not a DICOM file (no DICM prefix and no SOP Class UID)")
-    ctx.warn("encoding.no_preamble", "file has no DICOM preamble/prefix; read as a bare dataset")
+    ctx.add(
+        FindingCode.ENCODING_NO_PREAMBLE,
+        "file has no DICOM preamble/prefix; read as a bare dataset",
+    )
     return ds
 
 
@@ -225,8 +232,8 @@ def _route(ds: Dataset, ctx: ParseContext) -> DoseReport:
     if sop_class == sop.XRAY_RDSR:
         return _xray_sr(ds, ctx, SourceKind.XRAY_RDSR)
     if sop_class == sop.ENHANCED_XRAY_RDSR:
-        ctx.info(
-            "sop.enhanced_xray_rdsr",
+        ctx.add(
+            FindingCode.SOP_ENHANCED_XRAY_RDSR,
             "Enhanced X-Ray Radiation Dose SR read with TID 10001/10011 readers",
         )
         return _xray_sr(ds, ctx, SourceKind.ENHANCED_XRAY_RDSR)
@@ -256,8 +263,8 @@ def _root(ds: Dataset, expected: Code, ctx: ParseContext) -> ContentItem:
     root = build_tree(ds)
     if root.concept != codes.code_key(expected):
         title = f"{root.concept[0]}:{root.concept[1]}" if root.concept[0] else "none"
-        ctx.warn(
-            "template.unexpected_title",
+        ctx.add(
+            FindingCode.TEMPLATE_UNEXPECTED_TITLE,
             f"document title {title} where {codes.code_str(expected)} ({expected.meaning}) "
             "is expected",
             path="root",
@@ -296,8 +303,8 @@ def _xray_document(document: SrDocument, ctx: ParseContext) -> DoseReport:
 def _generic_sr(ds: Dataset, ctx: ParseContext, sop_class: str) -> DoseReport:
     root = build_tree(ds)
     if root.concept == codes.code_key(codes.X_RAY_RADIATION_DOSE_REPORT):
-        ctx.warn(
-            "sop.dose_report_in_generic_sr",
+        ctx.add(
+            FindingCode.SOP_DOSE_REPORT_IN_GENERIC_SR,
             f"X-Ray Radiation Dose Report sent as generic SR (SOP Class {sop_class}); "
             "read with the dose templates (quirk Q01)",
         )
@@ -305,7 +312,10 @@ def _generic_sr(ds: Dataset, ctx: ParseContext, sop_class: str) -> DoseReport:
     if root.concept == codes.code_key(codes.RADIOPHARMACEUTICAL_RADIATION_DOSE_REPORT):
         from rdsr_parsers.tid10021_radiopharmaceutical import read_radiopharmaceutical_report
 
-        ctx.warn("sop.dose_report_in_generic_sr", "Radiopharmaceutical dose report in generic SR")
+        ctx.add(
+            FindingCode.SOP_DOSE_REPORT_IN_GENERIC_SR,
+            "Radiopharmaceutical dose report in generic SR",
+        )
         document = read_document(ds, root, SourceKind.ENHANCED_SR_DOSE, ctx)
         return read_radiopharmaceutical_report(document, ctx)
     title = "none" if not root.concept[0] else f"{root.concept[0]}:{root.concept[1]}"

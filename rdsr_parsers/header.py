@@ -6,6 +6,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
 
 from dosewatch.domain.codes import normalise_key
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import DeviceFacts, PatientFacts, PatientIdentifier, StudyFacts
 from dosewatch.domain.units import Quantity
 from rdsr_parsers.context import ParseContext
@@ -73,23 +74,25 @@ def patient_facts(ds: Dataset, ctx: ParseContext) -> PatientFacts:
     )
     legacy_other = text(ds, "OtherPatientIDs")
     if legacy_other and not others:
-        ctx.info(
-            "identity.retired_other_ids",
+        ctx.add(
+            FindingCode.IDENTITY_RETIRED_OTHER_IDS,
             "retired Other Patient IDs (0010,1000) present without issuers; not used for identity",
             path="(0010,1000)",
         )
     age = parse_age(ds.get("PatientAge"), ctx, path="(0010,1010)")
     sex = text(ds, "PatientSex")
     if sex is not None and sex.upper() not in {"M", "F", "O"}:
-        ctx.warn(
-            "value.invalid_sex", f"Patient's Sex {sex[:4]!r} is not M, F or O", path="(0010,0040)"
+        ctx.add(
+            FindingCode.VALUE_INVALID_SEX,
+            f"Patient's Sex {sex[:4]!r} is not M, F or O",
+            path="(0010,0040)",
         )
         sex = None
     weight = first_decimal(raw(ds, "PatientWeight"), ctx, path="(0010,1030)", concept=None)
     if weight is not None and not (_WEIGHT_RANGE_KG[0] <= weight <= _WEIGHT_RANGE_KG[1]):
         if weight != 0:
-            ctx.warn(
-                "value.implausible_weight",
+            ctx.add(
+                FindingCode.VALUE_IMPLAUSIBLE_WEIGHT,
                 f"patient weight {weight:g} kg ignored",
                 path="(0010,1030)",
             )
@@ -97,16 +100,16 @@ def patient_facts(ds: Dataset, ctx: ParseContext) -> PatientFacts:
     height = first_decimal(raw(ds, "PatientSize"), ctx, path="(0010,1020)", concept=None)
     if height is not None and not (_HEIGHT_RANGE_M[0] <= height <= _HEIGHT_RANGE_M[1]):
         if _HEIGHT_RANGE_M[0] * 100 <= height <= _HEIGHT_RANGE_M[1] * 100:
-            ctx.warn(
-                "unit.height_in_cm",
+            ctx.add(
+                FindingCode.UNIT_HEIGHT_IN_CM,
                 f"Patient's Size {height:g} looks like cm, not m; read as {height / 100:g} m",
                 path="(0010,1020)",
             )
             height = height / 100
         else:
             if height != 0:
-                ctx.warn(
-                    "value.implausible_height",
+                ctx.add(
+                    FindingCode.VALUE_IMPLAUSIBLE_HEIGHT,
                     f"patient size {height:g} m ignored",
                     path="(0010,1020)",
                 )
@@ -156,7 +159,9 @@ def study_facts(ds: Dataset, ctx: ParseContext) -> StudyFacts:
             parse_time(ds.get("AcquisitionTime"), ctx, path="(0008,0032)"),
         )
     if study_date is None:
-        ctx.warn("study.date_missing", "Study Date is absent or invalid", path="(0008,0020)")
+        ctx.add(
+            FindingCode.STUDY_DATE_MISSING, "Study Date is absent or invalid", path="(0008,0020)"
+        )
     return StudyFacts(
         study_instance_uid=text(ds, "StudyInstanceUID") or "",
         series_instance_uid=text(ds, "SeriesInstanceUID"),

@@ -15,6 +15,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey, code_key, normalise_key
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.units import Quantity
 from rdsr_parsers import quirks
 from rdsr_parsers.context import ParseContext
@@ -73,8 +74,8 @@ class Items:
             return None
         values = read_quantities(item, ctx, to_unit=to_unit, expect_unit=expect_unit)
         if len(values) > 1:
-            ctx.warn(
-                "value.multiple",
+            ctx.add(
+                FindingCode.VALUE_MULTIPLE,
                 f"{len(values)} values where one is expected; the first is used",
                 path=item.path,
                 concept=item.concept_str,
@@ -99,8 +100,8 @@ class Items:
         if not numbers:
             return None
         if unit is not None and unit != "1" and not (unit.startswith("{") and unit.endswith("}")):
-            ctx.warn(
-                "unit.unexpected",
+            ctx.add(
+                FindingCode.UNIT_UNEXPECTED,
                 f"unit {unit} for a count; value kept as a count",
                 path=item.path,
                 concept=item.concept_str,
@@ -113,8 +114,8 @@ class Items:
             return None
         if not float(counted.value).is_integer():
             item = self.first(key)
-            ctx.warn(
-                "value.not_integer",
+            ctx.add(
+                FindingCode.VALUE_NOT_INTEGER,
                 f"count {counted.value} is not an integer; rounded",
                 path=None if item is None else item.path,
                 concept=None if item is None else item.concept_str,
@@ -146,8 +147,8 @@ def read_coded(item: ContentItem, ctx: ParseContext) -> Code | None:
         return code
     alias = quirks.lookup("code_scheme_alias", "DCM", ctx.manufacturer, ctx.model)
     if alias is None:
-        ctx.warn(
-            "code.wrong_scheme",
+        ctx.add(
+            FindingCode.CODE_WRONG_SCHEME,
             f"non-numeric value {code.value!r} under scheme DCM; kept as sent",
             path=item.path,
             concept=item.concept_str,
@@ -155,7 +156,6 @@ def read_coded(item: ContentItem, ctx: ParseContext) -> Code | None:
         return code
     scheme, value = normalise_key(alias.replacement, code.value)
     ctx.add(
-        alias.severity,
         alias.finding_code,
         f"code DCM:{code.value} read as {alias.replacement}:{code.value} -> {scheme}:{value} "
         f"(quirk {alias.quirk_id})",
@@ -202,8 +202,8 @@ class Notes:
     def flush(self, ctx: ParseContext) -> None:
         """Record one finding per kind of deviation seen."""
         if self.text_reference_points:
-            ctx.info(
-                "value.text_for_code",
+            ctx.add(
+                FindingCode.VALUE_TEXT_FOR_CODE,
                 f"Reference Point Definition sent as TEXT in {len(self.text_reference_points)} "
                 "item(s) (TID 10002/10003 allow TEXT when no CODE is sent; CID 10025 code "
                 "preferred); text kept",
@@ -211,16 +211,16 @@ class Notes:
                 concept=_concept(codes.REFERENCE_POINT_DEFINITION),
             )
         if self.retired_exposure_time:
-            ctx.info(
-                "code.retired",
+            ctx.add(
+                FindingCode.CODE_RETIRED,
                 f"retired Exposure Time DCM:113735 used in {len(self.retired_exposure_time)} "
                 "event(s) instead of DCM:113824 (TID 10003B); read the same way",
                 path=_paths(self.retired_exposure_time),
                 concept=_concept(codes.PROJECTION_EXPOSURE_TIME),
             )
         if self.misplaced_orientation_modifier:
-            ctx.info(
-                "template.misplaced_item",
+            ctx.add(
+                FindingCode.TEMPLATE_MISPLACED_ITEM,
                 "Patient Orientation Modifier sent beside Patient Orientation instead of as "
                 f"its concept modifier in {len(self.misplaced_orientation_modifier)} event(s); "
                 "read as its modifier",
@@ -228,8 +228,8 @@ class Notes:
                 concept=_concept(codes.PATIENT_ORIENTATION_MODIFIER),
             )
         if self.per_pulse_values:
-            ctx.info(
-                "value.per_pulse",
+            ctx.add(
+                FindingCode.VALUE_PER_PULSE,
                 f"{len(self.per_pulse_values)} NUM item(s) carry one value per pulse "
                 "(multi-valued Numeric Value); all values kept in order",
                 path=_paths(self.per_pulse_values),

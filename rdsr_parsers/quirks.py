@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from dosewatch.domain.errors import ReferenceDataError
-from dosewatch.domain.findings import Severity
+from dosewatch.domain.finding_codes import FindingCode
 
 _REQUIRED = (
     "quirk_id",
@@ -26,7 +26,6 @@ _REQUIRED = (
     "model_pattern",
     "match",
     "replacement",
-    "severity",
     "finding_code",
     "evidence_file",
     "description",
@@ -41,8 +40,7 @@ class Quirk:
     model_pattern: re.Pattern[str]
     match: str
     replacement: str
-    severity: Severity
-    finding_code: str
+    finding_code: FindingCode
     evidence_file: str
     description: str
 
@@ -68,9 +66,11 @@ def all_quirks() -> tuple[Quirk, ...]:
             raise ReferenceDataError(f"quirks.csv: duplicate quirk_id {qid}")
         seen.add(qid)
         try:
-            severity = Severity[row["severity"].upper()]
-        except KeyError as exc:
-            raise ReferenceDataError(f"quirks.csv {qid}: bad severity {row['severity']!r}") from exc
+            finding_code = FindingCode.from_code(row["finding_code"])
+        except ValueError as exc:
+            raise ReferenceDataError(
+                f"quirks.csv {qid}: finding code {row['finding_code']!r} is not in the catalogue"
+            ) from exc
         rows.append(
             Quirk(
                 quirk_id=qid,
@@ -79,8 +79,7 @@ def all_quirks() -> tuple[Quirk, ...]:
                 model_pattern=re.compile(row["model_pattern"], re.IGNORECASE),
                 match=row["match"],
                 replacement=row["replacement"],
-                severity=severity,
-                finding_code=row["finding_code"],
+                finding_code=finding_code,
                 evidence_file=row["evidence_file"],
                 description=row["description"],
             )

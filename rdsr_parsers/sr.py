@@ -16,6 +16,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
 
 from dosewatch.domain.codes import CodeKey, code_key, normalise_key
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.units import Quantity, conversion_factor, is_known_unit
 from rdsr_parsers import quirks
 from rdsr_parsers.context import ParseContext
@@ -110,13 +111,15 @@ def read_code(item: ContentItem, ctx: ParseContext) -> Code | None:
     if not seq:
         text = as_text(item.dataset.get("TextValue"))
         if text is not None:
-            ctx.warn(
-                "value.text_for_code",
+            ctx.add(
+                FindingCode.VALUE_TEXT_IN_CODE_ITEM,
                 "TEXT value where a coded value is expected; kept as text",
                 **_where(item),
             )
         else:
-            ctx.warn("value.empty_code", "coded item without a coded value", **_where(item))
+            ctx.add(
+                FindingCode.VALUE_EMPTY_CODE, "coded item without a coded value", **_where(item)
+            )
         return None
     ds = seq[0]
     scheme = as_text(ds.get("CodingSchemeDesignator")) or ""
@@ -124,8 +127,8 @@ def read_code(item: ContentItem, ctx: ParseContext) -> Code | None:
     value = value or (as_text(ds.get("URNCodeValue")) or "")
     meaning = as_text(ds.get("CodeMeaning")) or ""
     if not value or not scheme:
-        ctx.warn(
-            "value.empty_code",
+        ctx.add(
+            FindingCode.VALUE_EMPTY_CODE,
             f"coded value without code value or scheme (meaning {meaning[:40]!r})",
             **_where(item),
         )
@@ -133,7 +136,7 @@ def read_code(item: ContentItem, ctx: ParseContext) -> Code | None:
     key = normalise_key(scheme, value)
     if key != (scheme, value):
         ctx.tally(
-            "code.legacy_scheme",
+            FindingCode.CODE_LEGACY_SCHEME,
             f"legacy code {scheme}:{value} read as {key[0]}:{key[1]}",
             path=item.path,
         )
@@ -144,8 +147,8 @@ def read_code_or_text(item: ContentItem, ctx: ParseContext) -> Code | str | None
     """A CODE item's code; a TEXT item's text (recorded as a deviation)."""
     if item.value_type == "TEXT":
         text = as_text(item.dataset.get("TextValue"))
-        ctx.warn(
-            "value.text_for_code",
+        ctx.add(
+            FindingCode.VALUE_TEXT_IN_CODE_ITEM,
             f"TEXT item where the template requires CODE (value {str(text)[:40]!r})",
             **_where(item),
         )
@@ -163,9 +166,9 @@ def read_uid(item: ContentItem, ctx: ParseContext) -> str | None:
     if value is None and item.value_type == "TEXT":
         value = as_text(item.dataset.get("TextValue"))
         if value is not None:
-            ctx.info("value.text_for_uid", "UID sent as TEXT", **_where(item))
+            ctx.add(FindingCode.VALUE_TEXT_FOR_UID, "UID sent as TEXT", **_where(item))
     if value is None:
-        ctx.warn("value.empty_uid", "UIDREF item without a UID", **_where(item))
+        ctx.add(FindingCode.VALUE_EMPTY_UID, "UIDREF item without a UID", **_where(item))
     return value
 
 
@@ -179,7 +182,7 @@ def read_datetime(item: ContentItem, ctx: ParseContext) -> datetime | None:
 def _unit_of(mv: Dataset, item: ContentItem, ctx: ParseContext) -> str | None:
     seq = mv.get("MeasurementUnitsCodeSequence")
     if not seq:
-        ctx.warn("unit.missing", "numeric value without a unit", **_where(item))
+        ctx.add(FindingCode.UNIT_MISSING, "numeric value without a unit", **_where(item))
         return None
     unit_ds = seq[0]
     scheme = as_text(unit_ds.get("CodingSchemeDesignator")) or ""
@@ -188,27 +191,29 @@ def _unit_of(mv: Dataset, item: ContentItem, ctx: ParseContext) -> str | None:
         alias = quirks.lookup("scheme_alias", scheme, ctx.manufacturer, ctx.model)
         if alias is not None:
             ctx.add(
-                alias.severity,
                 alias.finding_code,
                 f"unit scheme {scheme!r} read as {alias.replacement} (quirk {alias.quirk_id})",
                 **_where(item),
             )
         else:
-            ctx.warn(
-                "unit.scheme_nonstandard", f"unit scheme {scheme!r} is not UCUM", **_where(item)
+            ctx.add(
+                FindingCode.UNIT_SCHEME_NONSTANDARD,
+                f"unit scheme {scheme!r} is not UCUM",
+                **_where(item),
             )
     if is_known_unit(raw_unit):
         return raw_unit
     alias = quirks.lookup("unit_alias", raw_unit, ctx.manufacturer, ctx.model)
     if alias is not None:
         ctx.add(
-            alias.severity,
             alias.finding_code,
             f"unit {raw_unit!r} read as {alias.replacement} (quirk {alias.quirk_id})",
             **_where(item),
         )
         return alias.replacement
-    ctx.warn("unit.unknown", f"unknown unit {raw_unit[:24]!r}; value not used", **_where(item))
+    ctx.add(
+        FindingCode.UNIT_UNKNOWN, f"unknown unit {raw_unit[:24]!r}; value not used", **_where(item)
+    )
     return None
 
 
@@ -218,16 +223,20 @@ def read_numbers(item: ContentItem, ctx: ParseContext) -> tuple[tuple[float, ...
     if not seq:
         qualifier = item.dataset.get("NumericValueQualifierCodeSequence")
         if qualifier:
-            ctx.info("value.qualified", "numeric value replaced by a qualifier", **_where(item))
+            ctx.add(
+                FindingCode.VALUE_QUALIFIED, "numeric value replaced by a qualifier", **_where(item)
+            )
         else:
-            ctx.info("value.empty", "NUM item with an empty measured value", **_where(item))
+            ctx.add(
+                FindingCode.VALUE_EMPTY, "NUM item with an empty measured value", **_where(item)
+            )
         return (), None
     mv = seq[0]
     elem = mv.get_item(_TAG_NUMERIC_VALUE)
     raw: Any = None if elem is None else elem.value
     numbers = decimals(raw, ctx, path=item.path, concept=item.concept_str)
     if not numbers:
-        ctx.info("value.empty", "NUM item without a numeric value", **_where(item))
+        ctx.add(FindingCode.VALUE_EMPTY, "NUM item without a numeric value", **_where(item))
         return (), None
     return numbers, _unit_of(mv, item, ctx)
 
@@ -246,15 +255,15 @@ def read_quantities(
     try:
         factor = conversion_factor(unit, to_unit)
     except Exception:
-        ctx.warn(
-            "unit.inconvertible",
+        ctx.add(
+            FindingCode.UNIT_INCONVERTIBLE,
             f"unit {unit!r} cannot be converted to {to_unit!r}; value not used",
             **_where(item),
         )
         return ()
     if expect_unit is not None and unit != expect_unit:
-        ctx.warn(
-            "unit.unexpected",
+        ctx.add(
+            FindingCode.UNIT_UNEXPECTED,
             f"unit {unit} where the template prescribes {expect_unit}; converted",
             **_where(item),
         )
@@ -266,8 +275,8 @@ def read_quantity(
 ) -> Quantity | None:
     values = read_quantities(item, ctx, to_unit=to_unit, expect_unit=expect_unit)
     if len(values) > 1:
-        ctx.warn(
-            "value.multiple",
+        ctx.add(
+            FindingCode.VALUE_MULTIPLE,
             f"{len(values)} values where one is expected; the first is used",
             **_where(item),
         )
@@ -314,7 +323,9 @@ def count_of(parent: ContentItem, concept: Code, ctx: ParseContext) -> int | Non
     if not numbers:
         return None
     if not float(numbers[0]).is_integer():
-        ctx.warn("value.not_integer", f"count {numbers[0]} is not an integer", **_where(item))
+        ctx.add(
+            FindingCode.VALUE_NOT_INTEGER, f"count {numbers[0]} is not an integer", **_where(item)
+        )
     return round(numbers[0])
 
 
@@ -357,8 +368,8 @@ def require_event_uid(parent: ContentItem, concept: Code, ctx: ParseContext) -> 
     item = parent.first(concept)
     if item is None:
         scheme, value = code_key(concept)
-        ctx.warn(
-            "event.uid_missing",
+        ctx.add(
+            FindingCode.EVENT_UID_MISSING,
             f"{concept.meaning} ({scheme}:{value}) is missing; event kept without identity "
             "(the ledger cannot de-duplicate it by UID)",
             path=parent.path or "root",
@@ -374,8 +385,8 @@ def require(
     """A mandatory child: present, or an ERROR finding naming the concept and path."""
     item = parent.first(concept)
     if item is None:
-        ctx.error(
-            "template.missing_mandatory",
+        ctx.add(
+            FindingCode.TEMPLATE_MISSING_MANDATORY,
             f"mandatory {what} ({code_key(concept)[0]}:{code_key(concept)[1]} "
             f"{concept.meaning}) is missing",
             path=parent.path or "root",

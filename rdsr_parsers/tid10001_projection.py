@@ -31,6 +31,7 @@ from pydicom.sr.coding import Code
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey, code_key, same
 from dosewatch.domain.errors import MissingMandatoryItemError
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_AGD,
     UNIT_DOSE_RP,
@@ -140,8 +141,8 @@ def _repair_root_context(document: SrDocument, root: Items, ctx: ParseContext) -
     if document.has_intent is None and procedure is not None:
         misplaced = root.first(K_HAS_INTENT)
         if misplaced is not None:
-            ctx.warn(
-                "template.misplaced_item",
+            ctx.add(
+                FindingCode.TEMPLATE_MISPLACED_ITEM,
                 "Has Intent sent at the document root instead of as concept modifier of "
                 "Procedure reported (TID 10001 row 1.1); read as its modifier",
                 path=misplaced.path,
@@ -149,8 +150,8 @@ def _repair_root_context(document: SrDocument, root: Items, ctx: ParseContext) -
             )
             has_intent = read_coded(misplaced, ctx)
         elif same(document.procedure_reported, codes.PROJECTION_X_RAY):
-            ctx.warn(
-                "template.missing_mandatory",
+            ctx.add(
+                FindingCode.TEMPLATE_MISSING_ITEM,
                 "Has Intent (SCT:363703001), required for Procedure reported Projection X-Ray "
                 "(TID 10001 row 1.1), is missing",
                 path=procedure.path,
@@ -159,8 +160,8 @@ def _repair_root_context(document: SrDocument, root: Items, ctx: ParseContext) -
     if document.scope_of_accumulation is not None and document.scope_uid is None:
         for child in document.root.children:
             if child.concept in _SCOPE_UID_KEYS and child.value_type == "UIDREF":
-                ctx.warn(
-                    "template.misplaced_item",
+                ctx.add(
+                    FindingCode.TEMPLATE_MISPLACED_ITEM,
                     "scope UID sent at the document root instead of under Scope of "
                     "Accumulation (TID 10001 row 5.1); read as the scope UID",
                     path=child.path,
@@ -189,15 +190,15 @@ def _decide_modality(
     ctx: ParseContext,
 ) -> DoseModality:
     if mammography:
-        ctx.info(
-            "report.modality",
+        ctx.add(
+            FindingCode.REPORT_MODALITY,
             "modality MG: Procedure reported Mammography or mammography dose items present",
         )
         return DoseModality.MAMMOGRAPHY
     fluoro_events = sum(1 for e in events if same(e.event_type, codes.FLUOROSCOPY))
     if fluoro_events:
-        ctx.info(
-            "report.modality",
+        ctx.add(
+            FindingCode.REPORT_MODALITY,
             f"modality RF: {fluoro_events} of {len(events)} irradiation events are Fluoroscopy",
         )
         return DoseModality.FLUOROSCOPY
@@ -208,9 +209,11 @@ def _decide_modality(
             ("Total Fluoro Time", plane.total_fluoro_time),
         ):
             if value is not None and value.value > 0:
-                ctx.info("report.modality", f"modality RF: {name} is {value}")
+                ctx.add(FindingCode.REPORT_MODALITY, f"modality RF: {name} is {value}")
                 return DoseModality.FLUOROSCOPY
-    ctx.info("report.modality", "modality DX: no fluoroscopy event and no fluoroscopy total")
+    ctx.add(
+        FindingCode.REPORT_MODALITY, "modality DX: no fluoroscopy event and no fluoroscopy total"
+    )
     return DoseModality.RADIOGRAPHY
 
 
@@ -229,8 +232,8 @@ def _check_device_type(root: Items, modality: DoseModality, ctx: ParseContext) -
         and same(declared, codes.FLUOROSCOPY_GUIDED_PROJECTION_RADIOGRAPHY_SYSTEM)
     )
     if contradicts:
-        ctx.warn(
-            "device.type_mismatch",
+        ctx.add(
+            FindingCode.DEVICE_TYPE_MISMATCH,
             f"Acquisition Device Type {codes.code_str(declared)} ({declared.meaning}) "
             f"contradicts the report content; modality kept as {modality.name}",
             path=item.path,
@@ -321,8 +324,8 @@ def _compare(
     reported = total.value_in(unit)
     if math.isclose(reported, event_sum, rel_tol=TOTALS_RELATIVE_TOLERANCE, abs_tol=1e-12):
         return
-    ctx.info(
-        "totals.differ_from_events",
+    ctx.add(
+        FindingCode.TOTALS_DIFFER_FROM_EVENTS,
         f"{what} is {reported:.6g} {unit} but its {len(present)} event value(s) sum to "
         f"{event_sum:.6g} {unit}; both kept",
         path=path,

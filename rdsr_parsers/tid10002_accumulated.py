@@ -17,6 +17,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_AGD,
     UNIT_DOSE_RP,
@@ -102,8 +103,8 @@ def read_accumulated(containers: list[Items], ctx: ParseContext, notes: Notes) -
 
 def _plane(items: Items, ctx: ParseContext) -> Code | None:
     if not items.has(K_ACQUISITION_PLANE):
-        ctx.warn(
-            "template.missing_mandatory",
+        ctx.add(
+            FindingCode.TEMPLATE_MISSING_ITEM,
             "mandatory Acquisition Plane (DCM:113764) is missing from Accumulated X-Ray Dose "
             "Data (TID 10002); totals kept without a plane",
             path=items.path,
@@ -148,8 +149,8 @@ def _total(
     value = items.quantity(concept_key, ctx, to_unit=to_unit, expect_unit=expect_unit)
     if value is not None and value.value < 0:
         item = items.first(concept_key)
-        ctx.warn(
-            "value.implausible",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE,
             f"accumulated total {value} is negative; value kept as sent",
             path=None if item is None else item.path,
             concept=f"{concept_key[0]}:{concept_key[1]}",
@@ -165,8 +166,8 @@ def _breast(item: ContentItem, ctx: ParseContext) -> AccumulatedMammographyDose:
             laterality = _side(read_coded(child, ctx), child, ctx)
             break
     else:
-        ctx.warn(
-            "template.missing_mandatory",
+        ctx.add(
+            FindingCode.TEMPLATE_MISSING_ITEM,
             "Accumulated Average Glandular Dose without its Laterality modifier (TID 10005); "
             "kept without a breast",
             path=item.path,
@@ -174,8 +175,8 @@ def _breast(item: ContentItem, ctx: ParseContext) -> AccumulatedMammographyDose:
         )
     value = read_quantity(item, ctx, to_unit=UNIT_AGD, expect_unit=UNIT_AGD)
     if value is not None and value.value < 0:
-        ctx.warn(
-            "value.implausible",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE,
             f"accumulated AGD {value} is negative; value kept as sent",
             path=item.path,
             concept=item.concept_str,
@@ -197,8 +198,8 @@ def _side(laterality: Code | None, item: ContentItem, ctx: ParseContext) -> Code
     side = _BREAST_TO_SIDE.get(key(laterality))
     if side is None:
         return laterality
-    ctx.info(
-        "code.nonstandard_value",
+    ctx.add(
+        FindingCode.CODE_NONSTANDARD_VALUE,
         f"Laterality {laterality.meaning!r} ({laterality.scheme_designator}:{laterality.value}) "
         f"where CID 6022 Side is prescribed; read as {side.meaning} (quirk PX11)",
         path=item.path,

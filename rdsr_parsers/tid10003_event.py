@@ -17,6 +17,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_AGD,
     UNIT_DOSE_RP,
@@ -287,8 +288,8 @@ def read_mammography_event(
 def _uid(items: Items, ctx: ParseContext) -> str | None:
     item = items.first(K_UID)
     if item is None:
-        ctx.warn(
-            "event.uid_missing",
+        ctx.add(
+            FindingCode.EVENT_UID_MISSING,
             "Irradiation Event UID (DCM:113769) is missing; event kept without identity "
             "(the ledger cannot de-duplicate it by UID)",
             path=items.path,
@@ -378,8 +379,8 @@ def _dose(
     if item is None:
         if mandatory:
             concept = _code_for(concept_key)
-            ctx.error(
-                "template.missing_mandatory",
+            ctx.add(
+                FindingCode.TEMPLATE_MISSING_MANDATORY,
                 f"mandatory {concept.meaning} ({concept_key[0]}:{concept_key[1]}) is missing "
                 "from the irradiation event (TID 10003); the event is kept without it",
                 path=items.path,
@@ -433,8 +434,8 @@ def _half_value_layer(items: Items, ctx: ParseContext) -> Quantity | None:
     if not numbers or unit is None:
         return None
     if unit not in ("mm", "mm[Al]"):
-        ctx.warn(
-            "unit.inconvertible",
+        ctx.add(
+            FindingCode.UNIT_INCONVERTIBLE,
             f"Half Value Layer in {unit!r} where mm (aluminium) is expected; value not used",
             path=item.path,
             concept=item.concept_str,
@@ -498,8 +499,8 @@ def _child(item: ContentItem, concept_key: CodeKey) -> ContentItem | None:
 
 def _missing(items: Items, concept: Code, ctx: ParseContext) -> None:
     scheme, value = key(concept)
-    ctx.warn(
-        "template.missing_mandatory",
+    ctx.add(
+        FindingCode.TEMPLATE_MISSING_ITEM,
         f"mandatory {concept.meaning} ({scheme}:{value}) is missing from the irradiation "
         "event (TID 10003); left empty",
         path=items.path,
@@ -511,8 +512,8 @@ def _implausible(
     items: Items, concept_key: CodeKey, value: Quantity, ctx: ParseContext, what: str
 ) -> None:
     item = items.first(concept_key)
-    ctx.warn(
-        "value.implausible",
+    ctx.add(
+        FindingCode.VALUE_IMPLAUSIBLE,
         f"{value} is {what}; value kept as sent",
         path=None if item is None else item.path,
         concept=f"{concept_key[0]}:{concept_key[1]}",

@@ -23,7 +23,7 @@ from pydicom.sr.coding import Code
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey, code_key, code_str, same
 from dosewatch.domain.errors import MissingMandatoryItemError
-from dosewatch.domain.findings import Severity
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_CTDIVOL,
     UNIT_DLP,
@@ -103,8 +103,8 @@ def read_ct_report(document: SrDocument, ctx: ParseContext) -> DoseReport:
     else:
         accumulated = _read_accumulated(accumulated_item, ctx)
     if not acquisitions:
-        ctx.info(
-            "ct.no_acquisitions",
+        ctx.add(
+            FindingCode.CT_NO_ACQUISITIONS,
             "report holds CT Accumulated Dose Data but no CT Acquisition; totals only",
             path="root",
         )
@@ -162,8 +162,8 @@ def _compare_totals(
 ) -> None:
     count = accumulated.total_number_of_irradiation_events
     if count is not None and count != len(events):
-        ctx.info(
-            "totals.event_count_differs",
+        ctx.add(
+            FindingCode.TOTALS_EVENT_COUNT_DIFFERS,
             f"Total Number of Irradiation Events states {count}, the report holds "
             f"{len(events)} CT Acquisition containers",
             concept=code_str(codes.TOTAL_NUMBER_OF_IRRADIATION_EVENTS),
@@ -174,8 +174,8 @@ def _compare_totals(
     event_sum = sum(e.dlp.value for e in events if e.dlp is not None)
     scale = max(abs(total.value), abs(event_sum))
     if scale > 0 and abs(total.value - event_sum) > TOTALS_TOLERANCE * scale:
-        ctx.info(
-            "totals.differ_from_events",
+        ctx.add(
+            FindingCode.TOTALS_DIFFER_FROM_EVENTS,
             f"CT Dose Length Product Total {total.value:g} {UNIT_DLP} differs from the sum of "
             f"event DLPs {event_sum:g} {UNIT_DLP} by more than {TOTALS_TOLERANCE:.1%}; "
             "both kept, the total as reported",
@@ -300,8 +300,8 @@ def _target_region(acquisition: ContentItem, ctx: ParseContext) -> Code | None:
             "empty_target_region", code_str(codes.TARGET_REGION) or "", ctx.manufacturer, ctx.model
         )
         note = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
-        ctx.warn(
-            "value.empty_code",
+        ctx.add(
+            FindingCode.VALUE_EMPTY_CODE,
             f"Target Region CODE item without a coded value; target region unknown{note}",
             path=item.path,
             concept=code_str(codes.TARGET_REGION),
@@ -360,15 +360,15 @@ def _dose(item: ContentItem, ctx: ParseContext, *, to_unit: str, what: str) -> Q
     """A dose indicator: canonical unit, WARNING when present but unusable or negative."""
     value = read_quantity(item, ctx, to_unit=to_unit, expect_unit=to_unit)
     if value is None:
-        ctx.warn(
-            "value.unavailable",
+        ctx.add(
+            FindingCode.VALUE_UNAVAILABLE,
             f"{what} present without a usable value; the event keeps no {what}",
             path=item.path,
             concept=item.concept_str,
         )
     elif value.value < 0:
-        ctx.warn(
-            "value.implausible",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE,
             f"negative {what} {value.value:g} {to_unit}; kept as sent",
             path=item.path,
             concept=item.concept_str,
@@ -386,8 +386,7 @@ def _code_ortext_child(item: ContentItem, ctx: ParseContext) -> Code | str | Non
 def _missing(ctx: ParseContext, parent: ContentItem, concept: Code, consequence: str) -> None:
     """A mandatory item whose absence loses no dose value: WARNING naming it and its path."""
     ctx.add(
-        Severity.WARNING,
-        "template.missing_item",
+        FindingCode.TEMPLATE_MISSING_ITEM,
         f"mandatory {concept.meaning} ({code_str(concept)}) is missing; {consequence}",
         path=parent.path or "root",
         concept=code_str(concept),
@@ -405,8 +404,8 @@ def _check_events(
             continue
         if uid in seen:
             uid_item = item.first(codes.IRRADIATION_EVENT_UID)
-            ctx.warn(
-                "ct.duplicate_event_uid",
+            ctx.add(
+                FindingCode.CT_DUPLICATE_EVENT_UID,
                 f"Irradiation Event UID {uid} repeated within the report; both events kept",
                 path=item.path if uid_item is None else uid_item.path,
                 concept=f"{_K_IRRADIATION_EVENT_UID[0]}:{_K_IRRADIATION_EVENT_UID[1]}",
@@ -420,8 +419,8 @@ def _check_events(
         and same(event.acquisition_type, codes.CONSTANT_ANGLE_ACQUISITION)
     )
     if localizers:
-        ctx.info(
-            "ct.localizer_without_dose",
+        ctx.add(
+            FindingCode.CT_LOCALIZER_WITHOUT_DOSE,
             f"{localizers} localizer event(s) (Constant Angle Acquisition) without CT Dose "
             "values, as TID 10013 allows",
             concept=code_str(codes.CONSTANT_ANGLE_ACQUISITION),

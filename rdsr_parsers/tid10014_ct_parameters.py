@@ -12,6 +12,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey, code_key, code_str
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import UNIT_LENGTH, UNIT_TIME, CtXRaySource, Measurement
 from dosewatch.domain.units import Quantity
 from rdsr_parsers import quirks
@@ -76,8 +77,8 @@ def read_acquisition_parameters(
     missing = [c for c in _MANDATORY_PARAMETERS if container.first(c) is None]
     if missing:
         names = ", ".join(f"{code_str(c)} {c.meaning}" for c in missing)
-        ctx.info(
-            "template.missing_parameter",
+        ctx.add(
+            FindingCode.TEMPLATE_MISSING_PARAMETER,
             f"CT Acquisition Parameters without {names}",
             path=container.path,
             concept=code_str(codes.CT_ACQUISITION_PARAMETERS),
@@ -90,8 +91,8 @@ def read_acquisition_parameters(
     )
     count = count_of(container, codes.NUMBER_OF_X_RAY_SOURCES, ctx)
     if count is not None and sources and count != len(sources):
-        ctx.warn(
-            "ct.source_count_mismatch",
+        ctx.add(
+            FindingCode.CT_SOURCE_COUNT_MISMATCH,
             f"Number of X-Ray Sources states {count} but {len(sources)} CT X-Ray Source "
             "Parameters containers are present; both kept",
             path=container.path,
@@ -136,8 +137,8 @@ def _implausible_exposure_time(
         "ct_exposure_time_ms", code_str(codes.CT_EXPOSURE_TIME) or "", ctx.manufacturer, ctx.model
     )
     note = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
-    ctx.warn(
-        "value.implausible",
+    ctx.add(
+        FindingCode.VALUE_IMPLAUSIBLE,
         f"Exposure Time {exposure_time.value:g} s exceeds {EXPOSURE_TIME_LIMIT_S:g} s, not "
         f"credible for one CT irradiation event (probably ms sent as s){note}; kept as sent",
         path=None if item is None else item.path,

@@ -12,6 +12,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.codes import code_str, same
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import UNIT_CTDIVOL, UNIT_DLP, DoseCheckDetails
 from rdsr_parsers.context import ParseContext
 from rdsr_parsers.sr import ContentItem, code_of, num_of, read_text
@@ -52,8 +53,8 @@ def _read_details(container: ContentItem, ctx: ParseContext, *, alert: bool) -> 
         (ctdi_configured, ctdi, ctdi_value),
     ):
         if configured and value is None:
-            ctx.warn(
-                "template.missing_item",
+            ctx.add(
+                FindingCode.TEMPLATE_MISSING_ITEM,
                 f"{concept.meaning} ({code_str(concept)}) absent although configured (Yes)",
                 path=container.path,
                 concept=code_str(concept),
@@ -78,8 +79,8 @@ def _read_details(container: ContentItem, ctx: ParseContext, *, alert: bool) -> 
 def _yes_no(container: ContentItem, concept: Code, ctx: ParseContext) -> bool | None:
     item = container.first(concept)
     if item is None:
-        ctx.warn(
-            "template.missing_item",
+        ctx.add(
+            FindingCode.TEMPLATE_MISSING_ITEM,
             f"mandatory {concept.meaning} ({code_str(concept)}) is missing",
             path=container.path,
             concept=code_str(concept),
@@ -91,8 +92,8 @@ def _yes_no(container: ContentItem, concept: Code, ctx: ParseContext) -> bool | 
     if same(value, codes.NO):
         return False
     if value is not None:
-        ctx.warn(
-            "value.unexpected_code",
+        ctx.add(
+            FindingCode.VALUE_UNEXPECTED_CODE,
             f"{code_str(value)} is not a CID 230 Yes/No value; flag unknown",
             path=item.path,
             concept=code_str(concept),

@@ -21,6 +21,7 @@ from pydicom.sr.coding import Code
 from dosewatch.domain import codes
 from dosewatch.domain.codes import CodeKey, code_key
 from dosewatch.domain.errors import MissingMandatoryItemError
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_ACTIVITY,
     UNIT_EFFECTIVE_DOSE,
@@ -228,8 +229,8 @@ def _administration_uid(
         start,
         None if activity is None else activity.value,
     )
-    ctx.warn(
-        "identity.derived_event_uid",
+    ctx.add(
+        FindingCode.IDENTITY_DERIVED_EVENT_UID,
         f"administration without an event UID; derived {derived} from study, agent, "
         "start datetime and activity",
         path=container.path,
@@ -258,23 +259,23 @@ def _extravasation(
         if activity is None:
             return percent, None
         derived = Quantity(activity.value * numbers[0] / 100.0, UNIT_ACTIVITY)
-        ctx.info(
-            "value.derived",
+        ctx.add(
+            FindingCode.VALUE_DERIVED,
             f"extravasated activity {derived} derived from {numbers[0]:g} % of the "
             f"administered {activity}",
             **where,
         )
         return percent, derived
     if dimension_of(unit) == "activity":
-        ctx.warn(
-            "unit.unexpected",
+        ctx.add(
+            FindingCode.UNIT_UNEXPECTED,
             f"extravasation sent as an activity ({unit}) where TID 10022 prescribes %; "
             "read as activity",
             **where,
         )
         return None, Quantity(numbers[0], unit).to(UNIT_ACTIVITY)
-    ctx.warn(
-        "unit.inconvertible",
+    ctx.add(
+        FindingCode.UNIT_INCONVERTIBLE,
         f"estimated extravasation in {unit!r}; neither % nor activity; not used",
         **where,
     )
@@ -303,8 +304,8 @@ def _organ_dose(container: ContentItem, ctx: ParseContext) -> OrganDose | None:
         else read_quantity(dose_item, ctx, to_unit=UNIT_ORGAN_DOSE, expect_unit="mGy")
     )
     if organ is None or dose is None or dose_item is None:
-        ctx.warn(
-            "value.dropped",
+        ctx.add(
+            FindingCode.VALUE_DROPPED,
             "organ dose without organ code or dose value; not used",
             path=container.path,
             concept="DCM:113517",
@@ -348,8 +349,8 @@ def _effective_dose(
         return None, None, None
     item = items[0]
     if len(items) > 1:
-        ctx.warn(
-            "value.multiple",
+        ctx.add(
+            FindingCode.VALUE_MULTIPLE,
             f"{len(items)} effective doses in one administration; the first is used",
             path=item.path,
             concept=item.concept_str,
@@ -360,8 +361,8 @@ def _effective_dose(
             "nested_effective_dose", parent.concept_str, ctx.manufacturer, ctx.model
         )
         label = f" (quirk {quirk.quirk_id})" if quirk is not None else ""
-        ctx.info(
-            "template.nonstandard_container",
+        ctx.add(
+            FindingCode.TEMPLATE_NONSTANDARD_CONTAINER,
             f"effective dose nested in container {parent.concept_str}{label}; read as reported",
             path=item.path,
             concept=item.concept_str,
@@ -438,8 +439,8 @@ def _complete_patient(
     present = {k: v for k, v in updates.items() if v is not None}
     if not present:
         return patient
-    ctx.info(
-        "patient.from_template",
+    ctx.add(
+        FindingCode.PATIENT_FROM_TEMPLATE,
         f"patient {', '.join(sorted(present))} absent from the header; taken from the "
         "Radiopharmaceutical Administration Patient Characteristics (TID 10024)",
         path=characteristics.path,

@@ -11,6 +11,7 @@ import math
 import re
 from datetime import date, datetime, time
 
+from dosewatch.domain.finding_codes import FindingCode
 from rdsr_parsers.context import ParseContext
 
 _FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -59,7 +60,7 @@ def _finite(
 ) -> tuple[float, ...]:
     if all(math.isfinite(v) for v in values):
         return values
-    ctx.warn("value.not_finite", "non-finite number dropped", path=path, concept=concept)
+    ctx.add(FindingCode.VALUE_NOT_FINITE, "non-finite number dropped", path=path, concept=concept)
     return tuple(v for v in values if math.isfinite(v))
 
 
@@ -71,16 +72,16 @@ def _one_decimal(
     if _FLOAT_RE.match(part):
         value = float(part)
         if vr == "IS" and not value.is_integer():
-            ctx.warn(
-                "encoding.decimal_in_is",
+            ctx.add(
+                FindingCode.ENCODING_DECIMAL_IN_IS,
                 f"decimal value {part!r} in an integer (IS) element, kept as a decimal",
                 path=path,
                 concept=concept,
             )
         return [value]
     if _DECIMAL_COMMA_RE.match(part):
-        ctx.warn(
-            "encoding.decimal_comma",
+        ctx.add(
+            FindingCode.ENCODING_DECIMAL_COMMA,
             f"decimal comma in {part!r}, read as {part.replace(',', '.')}",
             path=path,
             concept=concept,
@@ -89,16 +90,16 @@ def _one_decimal(
     for separator in (",", "/", ";"):
         pieces = [p.strip() for p in part.split(separator)]
         if len(pieces) > 1 and all(_FLOAT_RE.match(p) for p in pieces):
-            ctx.warn(
-                "encoding.separator_in_value",
+            ctx.add(
+                FindingCode.ENCODING_SEPARATOR_IN_VALUE,
                 f"{separator!r} used as a value separator inside {part!r}; "
                 f"read as {len(pieces)} values",
                 path=path,
                 concept=concept,
             )
             return [float(p) for p in pieces]
-    ctx.warn(
-        "encoding.not_a_number",
+    ctx.add(
+        FindingCode.ENCODING_NOT_A_NUMBER,
         f"value {part[:32]!r} is not a number; dropped",
         path=path,
         concept=concept,
@@ -123,11 +124,15 @@ def parse_date(raw: object, ctx: ParseContext, *, path: str | None) -> date | No
     if not (len(text) == 8 and text.isdigit()):
         digits = re.sub(r"[./-]", "", text)
         if len(digits) == 8 and digits.isdigit():
-            ctx.info("encoding.date_separator", f"date {text!r} with separators", path=path)
+            ctx.add(
+                FindingCode.ENCODING_DATE_SEPARATOR, f"date {text!r} with separators", path=path
+            )
     try:
         return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except (ValueError, IndexError):
-        ctx.warn("encoding.invalid_date", f"invalid date {text[:20]!r}; ignored", path=path)
+        ctx.add(
+            FindingCode.ENCODING_INVALID_DATE, f"invalid date {text[:20]!r}; ignored", path=path
+        )
         return None
 
 
@@ -139,7 +144,9 @@ def parse_time(raw: object, ctx: ParseContext, *, path: str | None) -> time | No
     clean = text.replace(":", "")
     match = re.match(r"^(\d{2})(\d{2})?(\d{2})?(\.(\d{1,6}))?$", clean)
     if not match:
-        ctx.warn("encoding.invalid_time", f"invalid time {text[:20]!r}; ignored", path=path)
+        ctx.add(
+            FindingCode.ENCODING_INVALID_TIME, f"invalid time {text[:20]!r}; ignored", path=path
+        )
         return None
     try:
         frac = (match.group(5) or "0").ljust(6, "0")
@@ -150,7 +157,9 @@ def parse_time(raw: object, ctx: ParseContext, *, path: str | None) -> time | No
             int(frac),
         )
     except ValueError:
-        ctx.warn("encoding.invalid_time", f"invalid time {text[:20]!r}; ignored", path=path)
+        ctx.add(
+            FindingCode.ENCODING_INVALID_TIME, f"invalid time {text[:20]!r}; ignored", path=path
+        )
         return None
 
 
@@ -162,7 +171,11 @@ def parse_datetime(raw: object, ctx: ParseContext, *, path: str | None) -> datet
     body = re.split(r"[+-]\d{4}$", text)[0] if len(text) > 8 else text
     match = re.match(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.(\d{1,6}))?$", body)
     if not match:
-        ctx.warn("encoding.invalid_datetime", f"invalid datetime {text[:26]!r}; ignored", path=path)
+        ctx.add(
+            FindingCode.ENCODING_INVALID_DATETIME,
+            f"invalid datetime {text[:26]!r}; ignored",
+            path=path,
+        )
         return None
     try:
         frac = (match.group(8) or "0").ljust(6, "0")
@@ -176,7 +189,11 @@ def parse_datetime(raw: object, ctx: ParseContext, *, path: str | None) -> datet
             int(frac),
         )
     except ValueError:
-        ctx.warn("encoding.invalid_datetime", f"invalid datetime {text[:26]!r}; ignored", path=path)
+        ctx.add(
+            FindingCode.ENCODING_INVALID_DATETIME,
+            f"invalid datetime {text[:26]!r}; ignored",
+            path=path,
+        )
         return None
 
 
@@ -196,16 +213,20 @@ def parse_age(raw: object, ctx: ParseContext, *, path: str | None) -> tuple[floa
         return None
     match = _AGE_RE.match(text)
     if not match:
-        ctx.warn("encoding.invalid_age", f"invalid age string {text[:12]!r}; ignored", path=path)
+        ctx.add(
+            FindingCode.ENCODING_INVALID_AGE,
+            f"invalid age string {text[:12]!r}; ignored",
+            path=path,
+        )
         return None
     number, letter = int(match.group(1)), match.group(2).upper()
     if len(text) != 4:
-        ctx.info("encoding.age_format", f"age {text!r} is not in nnnX form", path=path)
+        ctx.add(FindingCode.ENCODING_AGE_FORMAT, f"age {text!r} is not in nnnX form", path=path)
     unit = _AGE_UNITS[letter]
     years = {"d": number / 365.25, "wk": number / 52.18, "mo": number / 12.0, "a": float(number)}
     if years[unit] > _AGE_LIMIT_YEARS:
-        ctx.warn(
-            "value.implausible_age",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE_AGE,
             f"age {text!r} is over {_AGE_LIMIT_YEARS:g} years (de-identification artefact?); "
             "ignored",
             path=path,

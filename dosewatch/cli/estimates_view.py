@@ -32,7 +32,5 @@ def estimates_json(report: DoseReport, overrides: dict[str, Any]) -> dict[str, A
     result = estimate_with_reasons(report, patient)
     return {
         "estimates": estimates_to_json(result.estimates, extended=True),
-        "not_estimated": [
-            {"event_uid": item.event_uid, "reason": item.reason} for item in result.not_estimated
-        ],
+        "not_estimated": [item.to_json() for item in result.not_estimated],
     }

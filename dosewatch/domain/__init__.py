@@ -18,8 +18,19 @@ from dosewatch.domain.errors import (
     UnreadableObjectError,
     UnsupportedObjectError,
 )
-from dosewatch.domain.estimate import Coefficient, Estimate, EstimateQuantity, WeightBasis
+from dosewatch.domain.estimate import (
+    Coefficient,
+    Estimate,
+    EstimateInput,
+    EstimateOrigin,
+    EstimateQuantity,
+    NotEstimated,
+    NotEstimatedReason,
+    Verification,
+    WeightBasis,
+)
 from dosewatch.domain.findings import Finding, Severity, Strictness
+from dosewatch.domain.regions import BodyRegion
 from dosewatch.domain.report import (
     AccumulatedMammographyDose,
     AccumulatedProjectionDose,
@@ -47,6 +58,7 @@ from dosewatch.domain.units import Quantity, conversion_factor, q
 __all__ = [
     "AccumulatedMammographyDose",
     "AccumulatedProjectionDose",
+    "BodyRegion",
     "Coefficient",
     "ConfigurationError",
     "CtAccumulatedDose",
@@ -58,6 +70,8 @@ __all__ = [
     "DoseReport",
     "DoseWatchError",
     "Estimate",
+    "EstimateInput",
+    "EstimateOrigin",
     "EstimateQuantity",
     "Finding",
     "InputError",
@@ -69,6 +83,8 @@ __all__ = [
     "MissingMandatoryItemError",
     "ModelNotApplicableError",
     "NotADoseObjectError",
+    "NotEstimated",
+    "NotEstimatedReason",
     "OrganDose",
     "PatientFacts",
     "PatientIdentifier",
@@ -84,6 +100,7 @@ __all__ = [
     "UnitError",
     "UnreadableObjectError",
     "UnsupportedObjectError",
+    "Verification",
     "WeightBasis",
     "XRayFilter",
     "conversion_factor",

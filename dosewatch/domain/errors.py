@@ -108,6 +108,12 @@ class ReferenceDataError(DoseWatchError):
     code = "reference.invalid"
 
 
+class ReferencePolicyRefusedError(ReferenceDataError):
+    """The only reference rows for a case have a verification level the policy refuses."""
+
+    code = "reference.policy_refused"
+
+
 class ModelNotApplicableError(DoseWatchError):
     """An organ-dose model cannot be applied to this event or patient."""
 

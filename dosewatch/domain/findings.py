@@ -5,16 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from dosewatch.domain.finding_codes import FindingCode, Severity
 
-class Severity(enum.IntEnum):
-    """How much a finding matters. Ordered: INFO < WARNING < ERROR."""
-
-    INFO = 10
-    WARNING = 20
-    ERROR = 30
-
-    def __str__(self) -> str:
-        return self.name.lower()
+__all__ = ["Finding", "FindingCode", "Severity", "Strictness"]
 
 
 class Strictness(enum.Enum):
@@ -42,16 +35,20 @@ class Strictness(enum.Enum):
 class Finding:
     """One recorded deviation.
 
-    ``code`` is a stable dotted identifier (``unit.nonstandard``, ``value.implausible``,
-    ``template.missing``...); ``content_path`` is the SR content path (``1.4.2``) or the
-    DICOM tag (``(0018,115E)``) where it was seen; ``concept`` is ``SCHEME:VALUE``.
+    ``code`` is a member of the finding catalogue (:class:`FindingCode`), which fixes the
+    severity; ``content_path`` is the SR content path (``1.4.2``) or the DICOM tag
+    (``(0018,115E)``) where it was seen; ``concept`` is ``SCHEME:VALUE``.
     """
 
-    severity: Severity
-    code: str
+    code: FindingCode
     message: str
     content_path: str | None = None
     concept: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        """The catalogue's severity of :attr:`code`."""
+        return self.code.severity
 
     def __str__(self) -> str:
         where = f" at {self.content_path}" if self.content_path else ""

@@ -42,7 +42,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -235,6 +235,47 @@ def incoming_events(report: DoseReport) -> tuple[list[EventValues], list[str]]:
             continue
         seen[key] = EventValues(key, values, digest)
     return list(seen.values()), repeated
+
+
+#: suffix of the estimation key of an event sent twice in one object (its estimates count nowhere)
+REPEATED_MARK = "#repeated-"
+
+
+def estimation_keys(report: DoseReport) -> tuple[str, ...]:
+    """The ledger key of each event of the report, in order, for attaching its estimates.
+
+    Events repeated inside the object get ``<key>#repeated-<n>``, a key no stored event has,
+    so that estimates computed from the repeat can never be counted.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    for index, event in enumerate(report.events):
+        values = event_values(event, report)
+        key = event_key(values, report.sop_instance_uid, index, value_hash(values))
+        out.append(key if key not in seen else f"{key}{REPEATED_MARK}{index}")
+        seen.add(key)
+    return tuple(out)
+
+
+def keyed_for_estimation(report: DoseReport) -> DoseReport:
+    """The report with each event's UID replaced by its ledger key, for the organ models.
+
+    Models label an estimate with the UID of its event (``Estimate.event_uid``); an event
+    without a UID would otherwise give estimates that belong to no event (and look like
+    study-level ones). With the ledger key as label, every event-level estimate names the
+    stored event it belongs to. Only the estimation input is changed: the recorded event
+    keeps its real (possibly absent) UID.
+    """
+    keys = estimation_keys(report)
+    events: list[IrradiationEvent] = []
+    for key, event in zip(keys, report.events, strict=True):
+        if isinstance(event, RadiopharmaceuticalAdministration):
+            if event.administration_event_uid != key:
+                event = replace(event, administration_event_uid=key)
+        elif event.irradiation_event_uid != key:
+            event = replace(event, irradiation_event_uid=key)
+        events.append(event)
+    return replace(report, events=tuple(events))
 
 
 # --------------------------------------------------------------------------- rank, covering

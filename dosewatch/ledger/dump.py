@@ -135,6 +135,8 @@ def canonical_dump(session: Session) -> dict[str, Any]:
                 x.table_version,
                 x.basis,
                 x.current,
+                x.slot_key,
+                x.selection,
             ]
         )
         for x in session.scalars(select(EstimateRow))

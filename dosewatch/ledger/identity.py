@@ -36,7 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dosewatch.domain.errors import ConfigurationError, LedgerError
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import PatientFacts, PatientIdentifier
 from dosewatch.ledger.models import (
     AuditEvent,
@@ -115,8 +116,7 @@ def resolve_establishment(
     if not value or not value.strip():
         findings.append(
             Finding(
-                Severity.WARNING,
-                "identity.establishment_unknown",
+                FindingCode.IDENTITY_ESTABLISHMENT_UNKNOWN,
                 f"no {kind.replace('_', ' ')} to identify the establishment; "
                 f"recorded under {UNKNOWN_ESTABLISHMENT}",
             )
@@ -272,8 +272,7 @@ def resolve_person(
     if ids[0].kind == "study":
         findings.append(
             Finding(
-                Severity.WARNING,
-                "identity.no_patient_id",
+                FindingCode.IDENTITY_NO_PATIENT_ID,
                 "no Patient ID: the study is recorded as its own person",
                 "(0010,0020)",
             )
@@ -285,8 +284,7 @@ def resolve_person(
         if len(set(persons.values())) > 1:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "identity.conflict",
+                    FindingCode.IDENTITY_CONFLICT,
                     "the object's identifiers belong to different persons; recorded under the "
                     "person of its "
                     + ("INS" if ids[0].kind == "ins" and ids[0] in persons else "first identifier")

@@ -38,14 +38,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dosewatch.domain.errors import DoseWatchError, InvalidValueError, LedgerError
 from dosewatch.domain.estimate import Estimate
-from dosewatch.domain.findings import Finding, Severity
+from dosewatch.domain.finding_codes import FindingCode
+from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import DoseReport, SourceKind
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger import dedup, identity, quarantine
+from dosewatch.ledger import estimates as estimate_ledger
 from dosewatch.ledger.db import make_engine, session_factory, transaction
 from dosewatch.ledger.models import (
     Device,
-    EstimateRow,
     EventRow,
     ReportFinding,
     ReportRow,
@@ -124,9 +125,11 @@ def estimate_report(
 
     settings = EstimationSettings(policy=ReferencePolicy(allow_indicative=allow_indicative))
     try:
-        result = organ_models.estimate_with_reasons(report, patient_from_report(report), settings)
+        # estimates name their event by its ledger key, so UID-less events keep theirs
+        keyed = dedup.keyed_for_estimation(report)
+        result = organ_models.estimate_with_reasons(keyed, patient_from_report(report), settings)
     except DoseWatchError as exc:
-        return (), (Finding(Severity.WARNING, "model.failed", f"{exc.code}: {exc.message}"),)
+        return (), (Finding(FindingCode.MODEL_FAILED, f"{exc.code}: {exc.message}"),)
     return tuple(result.estimates), tuple(result.findings)
 
 
@@ -346,8 +349,7 @@ class Ingestor:
         if study.person_id != person_id:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "identity.study_person_mismatch",
+                    FindingCode.IDENTITY_STUDY_PERSON_MISMATCH,
                     "the study is already recorded under another person; the report is "
                     "attached to the study (check the patient identifiers)",
                 )
@@ -359,8 +361,7 @@ class Ingestor:
         for key in repeated:
             findings.append(
                 Finding(
-                    Severity.WARNING,
-                    "event.repeated_in_object",
+                    FindingCode.EVENT_REPEATED_IN_OBJECT,
                     f"event {key} appears twice in the object; the first occurrence is kept",
                 )
             )
@@ -458,11 +459,6 @@ class Ingestor:
                     .where(ReportRow.superseded_by_id.in_(victim_ids))
                     .values(superseded_by_id=row.id)
                 )
-                session.execute(
-                    update(EstimateRow)
-                    .where(EstimateRow.report_id.in_(victim_ids))
-                    .values(current=False)
-                )
             owners = {s.id: s for s in currents}
             for event in incoming:
                 stored = existing.get(event.key)
@@ -504,7 +500,8 @@ class Ingestor:
             session.add(_finding_row(row.id, "model", finding))
         for finding in findings:
             session.add(_finding_row(row.id, "ledger", finding))
-        self._estimates(session, row, study.id, prepared.estimates)
+        estimate_ledger.add(session, row, study.id, prepared.estimates, _inputs_json)
+        estimate_ledger.elect(session, study.id)
         return Outcome("recorded", sop_uid, superseded)
 
     def _resent(
@@ -563,7 +560,7 @@ class Ingestor:
                 ReportFinding.report_id == stored.id, ReportFinding.origin != "ledger"
             )
         )
-        session.execute(delete(EstimateRow).where(EstimateRow.report_id == stored.id))
+        estimate_ledger.delete_for_report(session, stored.id)
         my_rank = dedup.row_rank(stored)
         owned = {
             e.event_key: e
@@ -586,7 +583,8 @@ class Ingestor:
             session.add(_finding_row(stored.id, "parser", finding))
         for finding in prepared.estimate_findings:
             session.add(_finding_row(stored.id, "model", finding))
-        self._estimates(session, stored, study.id, prepared.estimates)
+        estimate_ledger.add(session, stored, study.id, prepared.estimates, _inputs_json)
+        estimate_ledger.elect(session, study.id)
         return outcome
 
     def _retract(self, session: Session, stored: ReportRow) -> bool:
@@ -605,7 +603,7 @@ class Ingestor:
         if shared & {str(k) for k in stored.event_keys}:
             return False
         session.execute(delete(ReportFinding).where(ReportFinding.report_id == stored.id))
-        session.execute(delete(EstimateRow).where(EstimateRow.report_id == stored.id))
+        estimate_ledger.delete_for_report(session, stored.id)
         session.execute(delete(EventRow).where(EventRow.report_id == stored.id))
         session.delete(stored)
         session.flush()
@@ -615,6 +613,7 @@ class Ingestor:
             session.flush()
         else:
             dedup.recount(session, study.id)
+            estimate_ledger.elect(session, study.id)
         return True
 
     def _lock_study(self, session: Session, study_id: int) -> Study:
@@ -679,46 +678,6 @@ class Ingestor:
                 Device.establishment_id == establishment_id, Device.device_key == key
             )
         ).one()
-
-    def _estimates(
-        self, session: Session, row: ReportRow, study_id: int, estimates: tuple[Estimate, ...]
-    ) -> None:
-        if not estimates:
-            return
-        event_ids = dict(
-            session.execute(
-                select(EventRow.event_uid, EventRow.id).where(
-                    EventRow.study_id == study_id, EventRow.event_uid.is_not(None)
-                )
-            ).all()
-        )
-        current = row.status == ReportStatus.CURRENT.value
-        for estimate in estimates:
-            organ = estimate.organ
-            session.add(
-                EstimateRow(
-                    report_id=row.id,
-                    study_id=study_id,
-                    event_id=event_ids.get(estimate.event_uid) if estimate.event_uid else None,
-                    quantity=estimate.quantity.value,
-                    organ_scheme=None if organ is None else organ.scheme_designator,
-                    organ_value=None if organ is None else organ.value,
-                    organ_meaning=None if organ is None else organ.meaning[:200],
-                    value=estimate.value.value,
-                    unit=estimate.value.unit,
-                    uncertainty_pct=estimate.uncertainty_pct,
-                    model_id=estimate.model_id,
-                    model_version=estimate.model_version,
-                    table_version=estimate.table_version,
-                    basis=None if estimate.basis is None else estimate.basis.value,
-                    indicative=estimate.indicative,
-                    upper_bound=estimate.upper_bound,
-                    method=estimate.method,
-                    inputs=_inputs_json(estimate),
-                    current=current,
-                    created_at=identity.now(),
-                )
-            )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -785,15 +744,15 @@ def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
     }
     what = "these values replace" if kept else "these values lose to"
     return Finding(
-        Severity.WARNING,
-        "event.conflicting_values",
+        FindingCode.EVENT_CONFLICTING_VALUES,
         f"event {event.key} was sent before with different values; {what} the stored ones: {shown}",
     )
 
 
 def _inputs_json(estimate: Estimate) -> dict[str, Any]:
     return {
-        "inputs": [list(pair) for pair in estimate.inputs],
+        "origin": str(estimate.origin),
+        "inputs": [item.to_json() for item in estimate.inputs],
         "coefficients": [
             {
                 "name": c.name,
@@ -801,7 +760,7 @@ def _inputs_json(estimate: Estimate) -> dict[str, Any]:
                 "unit": c.unit,
                 "source": c.source,
                 "locator": c.locator,
-                "verification": c.verification,
+                "verification": str(c.verification),
             }
             for c in estimate.coefficients
         ],

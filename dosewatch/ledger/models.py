@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -259,11 +260,26 @@ class EventRow(Base):
 class EstimateRow(Base):
     """One estimate of an organ-dose model, for an event or a whole study.
 
-    Fields mirror :class:`dosewatch.domain.estimate.Estimate`; ``current`` is False once a
-    newer report or model run replaced it (kept, never deleted).
+    Fields mirror :class:`dosewatch.domain.estimate.Estimate`. ``current`` means *counted*:
+    for each slot — (event, quantity, organ, basis), or (study, quantity, organ, basis) for a
+    study-level estimate — at most one estimate of a study is current, enforced by the
+    partial unique index ``uq_estimate_current_slot`` on ``(study_id, slot_key) WHERE
+    current``. Which one is counted, and why the others are not, is decided by
+    :func:`dosewatch.ledger.estimates.elect` (``selection`` and ``selection_reason``).
+    Nothing is deleted: superseded, alternative and replaced estimates stay retrievable.
     """
 
     __tablename__ = "estimate"
+    __table_args__ = (
+        Index(
+            "uq_estimate_current_slot",
+            "study_id",
+            "slot_key",
+            unique=True,
+            sqlite_where=text("current"),
+            postgresql_where=text("current"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("dose_report.id"), index=True)
@@ -284,8 +300,15 @@ class EstimateRow(Base):
     upper_bound: Mapped[bool] = mapped_column(Boolean)
     method: Mapped[str] = mapped_column(Text, default="")
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
-    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: ``<event key or "study">|<quantity>|<organ SCHEME:VALUE>|<basis>``: what may count once
+    slot_key: Mapped[str] = mapped_column(String(200))
+    #: ``model`` (computed from indicators) or ``reported`` (a device/site value kept as sent)
+    origin: Mapped[str] = mapped_column(String(16))
+    #: an :class:`dosewatch.ledger.estimates.Selection` value, and the reason in words
+    selection: Mapped[str] = mapped_column(String(32))
+    selection_reason: Mapped[str] = mapped_column(Text)
 
 
 # --------------------------------------------------------------------------- bad input, audit

@@ -19,6 +19,7 @@ from pydicom.tag import BaseTag, Tag
 
 from dosewatch.domain import codes
 from dosewatch.domain.codes import normalise_key
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.units import Quantity
 from rdsr_parsers import header, quirks
 from rdsr_parsers.context import ParseContext
@@ -150,13 +151,14 @@ def code_from(item: Dataset, ctx: ParseContext, *, path: str) -> Code | None:
     value = as_text(item.get("CodeValue")) or as_text(item.get("LongCodeValue"))
     meaning = header.text(item, "CodeMeaning")
     if not scheme or not value:
-        ctx.warn("value.empty_code", "code sequence item without value or scheme", path=path)
+        ctx.add(
+            FindingCode.VALUE_EMPTY_CODE, "code sequence item without value or scheme", path=path
+        )
         return None
     alias = quirks.lookup("code_scheme_alias", scheme, ctx.manufacturer, ctx.model)
     if alias is not None:
         key = normalise_key(alias.replacement, value)
         ctx.add(
-            alias.severity,
             alias.finding_code,
             f"code {scheme}:{value} in a private scheme read as {alias.replacement} "
             f"{value} = {key[0]}:{key[1]} (quirk {alias.quirk_id})",

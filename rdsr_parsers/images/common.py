@@ -9,6 +9,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from dosewatch.domain import codes
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     DeviceFacts,
     DoseModality,
@@ -70,8 +71,8 @@ def event_uid_or_sop(ds: Dataset, ctx: ParseContext) -> str | None:
     if uid is not None:
         return uid.split("\\")[0]
     sop = text(ds, "SOPInstanceUID")
-    ctx.info(
-        "identity.sop_as_event_uid",
+    ctx.add(
+        FindingCode.IDENTITY_SOP_AS_EVENT_UID,
         "no Irradiation Event UID (0008,3010); the SOP Instance UID identifies the exposure",
         path=tag_str(_IRRADIATION_EVENT_UID_TAG),
     )

@@ -21,6 +21,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.errors import NotADoseObjectError
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_CTDIVOL,
     UNIT_DLP,
@@ -75,8 +76,8 @@ def read_ct_image_header(ds: Dataset, ctx: ParseContext) -> DoseReport:
             attr.text(ds, "AcquisitionNumber"),
             ctdivol.value,
         )
-        ctx.info(
-            "identity.derived_event_uid",
+        ctx.add(
+            FindingCode.IDENTITY_DERIVED_EVENT_UID,
             f"no Irradiation Event UID (0008,3010); derived {uid} from study, series, "
             "acquisition number and CTDIvol (shared by the slices of one acquisition)",
             path="(0008,3010)",
@@ -130,8 +131,8 @@ def _acquisition_type(ds: Dataset, ctx: ParseContext) -> Code | None:
         return None
     code = ACQUISITION_TYPES.get(term.upper())
     if code is None:
-        ctx.info(
-            "code.unmapped_text",
+        ctx.add(
+            FindingCode.CODE_UNMAPPED_TEXT,
             f"Acquisition Type {term[:24]!r} has no CID 10013 code",
             path="(0018,9302)",
         )
@@ -151,8 +152,8 @@ def read_dose_info_secondary_capture(ds: Dataset, ctx: ParseContext) -> DoseRepo
         )
     facts = read_facts(ds, ctx)
     sop_uid = facts.study.sop_instance_uid
-    ctx.info(
-        "identity.derived_event_uid",
+    ctx.add(
+        FindingCode.IDENTITY_DERIVED_EVENT_UID,
         "dose screen exposures have no Irradiation Event UID; each is identified by a UID "
         "derived from the SOP Instance UID and its position in the Exposure Dose Sequence",
         path=attr.tag_str(_EXPOSURE_DOSE_SEQUENCE_TAG),
@@ -217,7 +218,6 @@ def _private_dlp(ds: Dataset, ctx: ParseContext, *, path: str) -> Quantity | Non
             continue
         dlp = Quantity(values[0], quirk.replacement).to(UNIT_DLP)
         ctx.add(
-            quirk.severity,
             quirk.finding_code,
             f"DLP {dlp.value:g} mGy.cm read from private {creator} ({group},xx{offset}) "
             f"(quirk {quirk.quirk_id})",
@@ -235,8 +235,8 @@ def _compare_totals(
         return
     event_sum = math.fsum(dlps)
     if abs(event_sum - total.value) > _DLP_ROUNDING:
-        ctx.info(
-            "totals.differ_from_events",
+        ctx.add(
+            FindingCode.TOTALS_DIFFER_FROM_EVENTS,
             f"total DLP {total.value:g} mGy.cm differs from the sum of event DLPs "
             f"{event_sum:g} mGy.cm; both kept",
             path="(00E1,xx21)",

@@ -23,6 +23,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.errors import NotADoseObjectError
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_KAP,
     UNIT_LENGTH,
@@ -84,8 +85,8 @@ def read_projection_header(ds: Dataset, ctx: ParseContext) -> DoseReport:
     kap = None
     if dap is not None:
         kap = Quantity(dap, "dGy.cm2").to(UNIT_KAP)
-        ctx.info(
-            "unit.iod_convention",
+        ctx.add(
+            FindingCode.UNIT_IOD_CONVENTION,
             f"Image and Fluoroscopy Area Dose Product {dap:g} dGy.cm2 (unit of the IOD) "
             f"read as {kap.value:g} Gy.cm2",
             path=attr.tag_str(_DAP_TAG),
@@ -150,15 +151,15 @@ def entrance_dose(ds: Dataset, ctx: ParseContext) -> Measurement | None:
     if in_dgy is None:
         return None
     if in_dgy == 0:
-        ctx.info(
-            "value.zero_ignored",
+        ctx.add(
+            FindingCode.VALUE_ZERO_IGNORED,
             "Entrance Dose (0040,0302) is 0 dGy (an integer attribute); not used",
             path=attr.tag_str(_ENTRANCE_DOSE_TAG),
         )
         return None
     value = Quantity(in_dgy, "dGy").to("mGy")
-    ctx.info(
-        "unit.iod_convention",
+    ctx.add(
+        FindingCode.UNIT_IOD_CONVENTION,
         f"Entrance Dose {in_dgy:g} dGy (unit of the IOD) read as {value.value:g} mGy",
         path=attr.tag_str(_ENTRANCE_DOSE_TAG),
     )
@@ -169,8 +170,8 @@ def _sid(ds: Dataset, ctx: ParseContext) -> Quantity | None:
     sid = attr.quantity(ds, "DistanceSourceToDetector", UNIT_LENGTH, ctx)
     low, high = _PLAUSIBLE_SID_MM
     if sid is not None and not low <= sid.value <= high:
-        ctx.warn(
-            "value.implausible",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE,
             f"Distance Source to Detector {sid.value:g} mm is outside {low:g}-{high:g} mm; "
             "kept as sent",
             path=attr.tag_str(_SID_TAG),
@@ -202,8 +203,8 @@ def read_filters(ds: Dataset, ctx: ParseContext) -> tuple[XRayFilter, ...]:
     for index, word in enumerate(words):
         material = attr.material_code(word)
         if material is None:
-            ctx.info(
-                "code.unmapped_text",
+            ctx.add(
+                FindingCode.CODE_UNMAPPED_TEXT,
                 f"filter material {word[:24]!r} has no CID 10006 code; material not coded",
                 path=attr.tag_str(_FILTER_MATERIAL_TAG),
             )
@@ -229,8 +230,8 @@ def _material_words(ds: Dataset, ctx: ParseContext) -> list[str]:
     for value in attr.texts(ds, "FilterMaterial"):
         parts = [p.strip() for p in value.split(",") if p.strip()]
         if len(parts) > 1:
-            ctx.warn(
-                "encoding.separator_in_value",
+            ctx.add(
+                FindingCode.ENCODING_SEPARATOR_IN_VALUE,
                 f"',' used as a value separator inside Filter Material {value[:40]!r}; "
                 f"read as {len(parts)} materials",
                 path=attr.tag_str(_FILTER_MATERIAL_TAG),
@@ -252,7 +253,6 @@ def _filter_from_type_text(filter_type_text: str, ctx: ParseContext) -> XRayFilt
         if material is None:
             continue
         ctx.add(
-            quirk.severity,
             quirk.finding_code,
             f"Filter Type {filter_type_text!r} read as a {material.meaning} filter of "
             f"{thickness.value:g} mm (quirk {quirk.quirk_id})",

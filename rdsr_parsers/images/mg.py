@@ -27,6 +27,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.errors import NotADoseObjectError
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_AGD,
     UNIT_LENGTH,
@@ -84,8 +85,8 @@ def read_mammography_header(ds: Dataset, ctx: ParseContext) -> DoseReport:
             None if kvp is None else kvp.value,
             None if exposure is None else exposure.value,
         )
-        ctx.info(
-            "identity.derived_event_uid",
+        ctx.add(
+            FindingCode.IDENTITY_DERIVED_EVENT_UID,
             f"no Irradiation Event UID (0008,3010); event UID {uid} derived from device, "
             "acquisition datetime, laterality, view, kVp and exposure (shared by the For "
             "Processing / For Presentation twins)",
@@ -135,15 +136,15 @@ def _average_glandular_dose(
         return None
     organ = attr.text(ds, "OrganExposed")
     if organ is not None and organ.upper() != _BREAST:
-        ctx.warn(
-            "value.unexpected_organ",
+        ctx.add(
+            FindingCode.VALUE_UNEXPECTED_ORGAN,
             f"Organ Exposed {organ[:16]!r} is not BREAST; Organ Dose not read as AGD",
             path=attr.tag_str(_ORGAN_EXPOSED_TAG),
         )
         return None
     agd = Quantity(organ_dose_dgy, "dGy").to(UNIT_AGD)
-    ctx.info(
-        "unit.iod_convention",
+    ctx.add(
+        FindingCode.UNIT_IOD_CONVENTION,
         f"Organ Dose {organ_dose_dgy:g} dGy (unit of the IOD) read as average glandular "
         f"dose {agd.value:g} mGy",
         path=attr.tag_str(_ORGAN_DOSE_TAG),
@@ -157,8 +158,8 @@ def _anode(ds: Dataset, ctx: ParseContext) -> Code | None:
         return None
     code = attr.material_code(word)
     if code is None:
-        ctx.info(
-            "code.unmapped_text",
+        ctx.add(
+            FindingCode.CODE_UNMAPPED_TEXT,
             f"anode target material {word[:24]!r} has no CID 10016 code; not coded",
             path=attr.tag_str(_ANODE_TAG),
         )

@@ -20,6 +20,7 @@ from pydicom.sr.coding import Code
 
 from dosewatch.domain import codes
 from dosewatch.domain.errors import NotADoseObjectError
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_ACTIVITY,
     UNIT_TIME,
@@ -85,22 +86,22 @@ def _activity(item: Dataset, is_pet: bool, index: int, ctx: ParseContext) -> Qua
     path = _path(index, _TOTAL_DOSE_TAG)
     unit, iod = ("Bq", "PET Image") if is_pet else ("MBq", "NM Image")
     activity = Quantity(raw, unit).to(UNIT_ACTIVITY)
-    ctx.info(
-        "unit.iod_convention",
+    ctx.add(
+        FindingCode.UNIT_IOD_CONVENTION,
         f"Radionuclide Total Dose {raw:g} read as {unit} per the {iod} IOD = "
         f"{activity.value:g} MBq",
         path=path,
     )
     if is_pet and 0 < raw < _PET_MIN_PLAUSIBLE_BQ:
-        ctx.warn(
-            "value.implausible",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE,
             f"PET Radionuclide Total Dose {raw:g} Bq is implausibly small (MBq sent?); "
             "kept as Bq per the IOD",
             path=path,
         )
     if not is_pet and raw > _NM_MAX_PLAUSIBLE_MBQ:
-        ctx.warn(
-            "value.implausible",
+        ctx.add(
+            FindingCode.VALUE_IMPLAUSIBLE,
             f"NM Radionuclide Total Dose {raw:g} MBq is implausibly large (Bq sent?); "
             "kept as MBq per the IOD",
             path=path,
@@ -121,8 +122,8 @@ def _start(
     for date_keyword in ("SeriesDate", "AcquisitionDate", "StudyDate"):
         day = parse_date(ds.get(date_keyword), ctx, path=date_keyword)
         if day is not None:
-            ctx.info(
-                "value.derived",
+            ctx.add(
+                FindingCode.VALUE_DERIVED,
                 f"{keyword_tm} without a DateTime; combined with {date_keyword}",
                 path=f"{attr.tag_str(_SEQUENCE_TAG)}[{index}]",
             )
@@ -152,8 +153,8 @@ def _administration(
             start,
             None if activity is None else activity.value,
         )
-        ctx.info(
-            "identity.derived_event_uid",
+        ctx.add(
+            FindingCode.IDENTITY_DERIVED_EVENT_UID,
             f"no Radiopharmaceutical Administration Event UID (0008,3012); derived {uid} "
             "from study, radiopharmaceutical, start datetime and activity",
             path=f"{attr.tag_str(_SEQUENCE_TAG)}[{index}]",

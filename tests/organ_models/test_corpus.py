@@ -26,7 +26,7 @@ def test_sample_yields_estimates_or_reasons(path: Path) -> None:
     report = parse(path).report
     estimated = estimate_with_reasons(report, patient_from_report(report))
     assert estimated.estimates or estimated.not_estimated
-    assert all(reason for _, reason in estimated.not_estimated)
+    assert all(item.message for item in estimated.not_estimated)
     for item in estimates_to_json(estimated.estimates):
         assert item["unit"] in ("mSv", "mGy") and item["uncertainty_pct"] > 0
         assert item["value"] >= 0 and item["model"] and item["model_version"]

@@ -1,0 +1,367 @@
+"""Every exposure counts exactly once: which estimate of a study is counted, and why.
+
+An estimate belongs to a stored irradiation event of its study (event-level), or to the
+study itself (study-level: e.g. a peak skin dose from a procedure's totals). Its *slot* is
+``(event or study, quantity, organ, basis)``; for each slot at most one estimate is
+``current`` (= counted), which the database enforces with the partial unique index
+``uq_estimate_current_slot``. :func:`elect` decides the counted one for a whole study after
+every change of the study (a report recorded, superseded, re-sent or retracted), under the
+study row lock, from stored facts only — so the outcome does not depend on arrival order or
+on the number of workers.
+
+Rules, in order (each non-counted estimate records the first rule that excluded it):
+
+1. an estimate of a *superseded* report never counts (``report_superseded``);
+2. an event-level estimate counts only if its event is counted (an image-header event that
+   an RDSR of the study accounts for is not: ``event_not_counted``), and only if its event
+   is stored (an event repeated inside one object is not: ``no_event``);
+3. when another report provides the event's values and the two objects sent *different*
+   values for it, only the providing report's estimates may count (``alternative``);
+4. a study-level estimate counts only if its report provides at least one counted event (or
+   sent no events at all);
+5. among the eligible estimates of one slot, the counted one is chosen by
+   :func:`preference`: the estimate of the report that provides the event's values; then a
+   device- or site-reported value before a model value (it was computed from the actual
+   exposure, a model from reference assumptions; both are kept); then
+   :data:`MODEL_PREFERENCE`; then the higher-ranked report (``dedup.rank``); then model id,
+   version and value, so that the order is total. The others are ``alternative``.
+
+``replaced`` estimates (a recompute produced a newer version) never take part again.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dosewatch.domain import codes
+from dosewatch.domain.estimate import Estimate
+from dosewatch.domain.units import is_known_unit
+from dosewatch.ledger import dedup
+from dosewatch.ledger.estimate_models import EstimateInputRow
+from dosewatch.ledger.models import EstimateRow, EventRow, ReportRow, ReportStatus
+
+#: the slot target of a study-level estimate (never an event key: those are UIDs, ``h:`` or ``#``)
+STUDY_TARGET = "study"
+
+
+class Selection(enum.StrEnum):
+    """Why an estimate is, or is not, the one counted in its slot."""
+
+    COUNTED = "counted"
+    ALTERNATIVE = "alternative"
+    REPORT_SUPERSEDED = "report_superseded"
+    EVENT_NOT_COUNTED = "event_not_counted"
+    NO_EVENT = "no_event"
+    REPORT_NOT_COUNTED = "report_not_counted"
+    REPLACED = "replaced"
+
+
+class Origin(enum.StrEnum):
+    """``reported``: a value the device or the site's dosimetry sent; ``model``: computed."""
+
+    MODEL = "model"
+    REPORTED = "reported"
+
+
+#: among model values of one slot, the earlier model id is preferred (others are kept).
+#: E of an administration: the ICRP reference coefficient e(radiopharmaceutical, age) x A
+#: (ICRP 128) before the sum over the organ doses the RRDSR reported, which covers only the
+#: organs the site chose to report.
+MODEL_PREFERENCE: tuple[str, ...] = ("nm.coefficient", "nm.effective_from_organs")
+
+_CRITERIA = (
+    "the estimate of the report that provides the event's values",
+    "a device- or site-reported value before a model value",
+    "model preference order (dosewatch.ledger.estimates.MODEL_PREFERENCE)",
+    "the higher-ranked report (RDSR > image header, then later, then larger UID)",
+    "model id and version order",
+    "smaller value (identical sources)",
+)
+
+
+def origin_of(estimate: Estimate) -> Origin:
+    """The estimate's origin: ``Estimate.origin`` when the domain carries it, else its model."""
+    declared = getattr(estimate, "origin", None)
+    if declared is not None:
+        return Origin(str(getattr(declared, "value", declared)).lower())
+    return Origin.REPORTED if "reported" in estimate.model_id else Origin.MODEL
+
+
+def slot_key(target: str, quantity: str, organ: str | None, basis: str | None) -> str:
+    """The slot of an estimate (see the module docstring)."""
+    return f"{target}|{quantity}|{organ or ''}|{basis or ''}"
+
+
+def target_of(slot: str) -> str:
+    return slot.rsplit("|", 3)[0]
+
+
+# --------------------------------------------------------------------------- recording
+
+
+_NUMBER_WITH_UNIT = re.compile(r"^\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s+(\S+)\s*$")
+
+
+def typed_inputs(estimate: Estimate) -> list[dict[str, Any]]:
+    """The estimate's inputs as typed columns of :class:`EstimateInputRow`.
+
+    Takes ``EstimateInput(name, quantity, code, text, assumed)`` items as they are; a legacy
+    ``(name, text)`` pair becomes a quantity only when the text is exactly ``<number> <UCUM
+    unit>`` (a unit the conversion table knows), else it stays text; ``assumed`` is set when
+    the text says so.
+    """
+    out: list[dict[str, Any]] = []
+    for position, item in enumerate(estimate.inputs):
+        row: dict[str, Any] = {
+            "position": position,
+            "value": None,
+            "unit": None,
+            "code_scheme": None,
+            "code_value": None,
+            "code_meaning": None,
+            "text": None,
+        }
+        raw: Any = item
+        if isinstance(raw, tuple):
+            name, text = str(raw[0]), str(raw[1])
+            row.update(name=name[:64], assumed="assumed" in text.lower())
+            match = _NUMBER_WITH_UNIT.match(text)
+            if match and is_known_unit(match.group(2)):
+                row.update(value=float(match.group(1)), unit=match.group(2)[:16])
+            else:
+                row["text"] = text
+        else:
+            quantity, code = raw.quantity, raw.code
+            row.update(name=str(raw.name)[:64], assumed=bool(raw.assumed), text=raw.text)
+            if quantity is not None:
+                row.update(value=float(quantity.value), unit=str(quantity.unit)[:16])
+            if code is not None:
+                row.update(
+                    code_scheme=code.scheme_designator[:16],
+                    code_value=code.value[:64],
+                    code_meaning=code.meaning[:200],
+                )
+        out.append(row)
+    return out
+
+
+def add(
+    session: Session,
+    report: ReportRow,
+    study_id: int,
+    estimates: Sequence[Estimate],
+    inputs_json: Any,
+) -> None:
+    """Store a report's estimates, none counted yet (:func:`elect` decides).
+
+    ``Estimate.event_uid`` is the event's ledger key (``dedup.keyed_for_estimation``), so an
+    event without a UID still gets its estimates; ``None`` marks a study-level estimate.
+    """
+    if not estimates:
+        return
+    keys = {e.event_uid for e in estimates if e.event_uid}
+    event_ids = (
+        dict(
+            session.execute(
+                select(EventRow.event_key, EventRow.id).where(
+                    EventRow.study_id == study_id, EventRow.event_key.in_(keys)
+                )
+            ).all()
+        )
+        if keys
+        else {}
+    )
+    rows: list[tuple[EstimateRow, Estimate]] = []
+    for estimate in estimates:
+        organ = estimate.organ
+        basis = None if estimate.basis is None else estimate.basis.value
+        target = estimate.event_uid or STUDY_TARGET
+        row = EstimateRow(
+            report_id=report.id,
+            study_id=study_id,
+            event_id=event_ids.get(estimate.event_uid) if estimate.event_uid else None,
+            quantity=estimate.quantity.value,
+            organ_scheme=None if organ is None else organ.scheme_designator,
+            organ_value=None if organ is None else organ.value,
+            organ_meaning=None if organ is None else organ.meaning[:200],
+            value=estimate.value.value,
+            unit=estimate.value.unit,
+            uncertainty_pct=estimate.uncertainty_pct,
+            model_id=estimate.model_id,
+            model_version=estimate.model_version,
+            table_version=estimate.table_version,
+            basis=basis,
+            indicative=estimate.indicative,
+            upper_bound=estimate.upper_bound,
+            method=estimate.method,
+            inputs=inputs_json(estimate),
+            current=False,
+            created_at=report.received_at,
+            slot_key=slot_key(target[:80], estimate.quantity.value, codes.code_str(organ), basis),
+            origin=origin_of(estimate).value,
+            selection=Selection.ALTERNATIVE.value,
+            selection_reason="not yet elected",
+        )
+        session.add(row)
+        rows.append((row, estimate))
+    session.flush()
+    for row, estimate in rows:
+        for values in typed_inputs(estimate):
+            session.add(EstimateInputRow(estimate_id=row.id, **values))
+
+
+# --------------------------------------------------------------------------- election
+
+
+Decision = tuple[bool, Selection, str]
+
+
+def preference(row: EstimateRow, provider: int | None, position: dict[int, int]) -> tuple[Any, ...]:
+    """Sort key of an eligible estimate in its slot: smaller is preferred (rule 5)."""
+    try:
+        model_rank = MODEL_PREFERENCE.index(row.model_id)
+    except ValueError:
+        model_rank = len(MODEL_PREFERENCE)
+    return (
+        0 if provider is None or row.report_id == provider else 1,
+        0 if row.origin == Origin.REPORTED.value else 1,
+        model_rank,
+        position[row.report_id],
+        (row.model_id, row.model_version),
+        row.value,
+    )
+
+
+def _why(best: tuple[Any, ...], runner_up: tuple[Any, ...]) -> str:
+    for index, (a, b) in enumerate(zip(best, runner_up, strict=True)):
+        if a != b:
+            return _CRITERIA[index]
+    return _CRITERIA[-1]
+
+
+def decide(
+    rows: Iterable[EstimateRow],
+    reports: dict[int, ReportRow],
+    events: dict[int, EventRow],
+) -> dict[int, Decision]:
+    """The counted estimate of every slot of one study (pure: rows are not modified)."""
+    ordered = sorted(reports.values(), key=dedup.row_rank, reverse=True)
+    position = {r.id: i for i, r in enumerate(ordered)}
+    providers = {e.report_id for e in events.values() if e.counted}
+    top_current = next((r.id for r in ordered if r.status == ReportStatus.CURRENT.value), None)
+    decisions: dict[int, Decision] = {}
+    slots: dict[str, list[tuple[EstimateRow, int | None]]] = {}
+    for row in rows:
+        report = reports[row.report_id]
+        event = events.get(row.event_id) if row.event_id is not None else None
+        target = target_of(row.slot_key)
+        if report.status != ReportStatus.CURRENT.value:
+            winner = reports.get(report.superseded_by_id or -1)
+            by = winner.sop_instance_uid if winner is not None else "another report"
+            decisions[row.id] = (False, Selection.REPORT_SUPERSEDED, f"report superseded by {by}")
+        elif target == STUDY_TARGET:
+            if report.event_keys and report.id not in providers:
+                decisions[row.id] = (
+                    False,
+                    Selection.REPORT_NOT_COUNTED,
+                    "none of the report's events is counted (another object of the study "
+                    "accounts for them)",
+                )
+            else:
+                slots.setdefault(row.slot_key, []).append((row, top_current))
+        elif event is None:
+            decisions[row.id] = (
+                False,
+                Selection.NO_EVENT,
+                f"no stored event {target} (an event repeated inside the object)",
+            )
+        elif not event.counted:
+            decisions[row.id] = (
+                False,
+                Selection.EVENT_NOT_COUNTED,
+                "the event is not counted (an RDSR of the study accounts for this exposure)",
+            )
+        elif event.conflict and event.report_id != row.report_id:
+            provider = reports[event.report_id].sop_instance_uid
+            decisions[row.id] = (
+                False,
+                Selection.ALTERNATIVE,
+                f"this object sent other values for the event; {provider} provides them",
+            )
+        else:
+            slots.setdefault(row.slot_key, []).append((row, event.report_id))
+    for members in slots.values():
+        ranked = sorted(
+            ((preference(row, provider, position), row) for row, provider in members),
+            key=lambda pair: (pair[0], pair[1].id),
+        )
+        best_key, best = ranked[0]
+        if len(ranked) == 1:
+            decisions[best.id] = (True, Selection.COUNTED, "the only eligible estimate of its slot")
+            continue
+        criterion = _why(best_key, ranked[1][0])
+        source = reports[best.report_id].sop_instance_uid
+        decisions[best.id] = (
+            True,
+            Selection.COUNTED,
+            f"preferred over {len(ranked) - 1} other estimate(s): {criterion}",
+        )
+        for key, row in ranked[1:]:
+            decisions[row.id] = (
+                False,
+                Selection.ALTERNATIVE,
+                f"{best.model_id} {best.model_version} from {source} is counted: "
+                f"{_why(best_key, key)}",
+            )
+    return decisions
+
+
+def elect(session: Session, study_id: int) -> None:
+    """Recompute which estimate of each slot of the study is counted (see the module doc).
+
+    Demotions are flushed before promotions so that the partial unique index holds after
+    every statement (PostgreSQL checks it per row).
+    """
+    rows = session.scalars(
+        select(EstimateRow).where(
+            EstimateRow.study_id == study_id,
+            EstimateRow.selection != Selection.REPLACED.value,
+        )
+    ).all()
+    if not rows:
+        return
+    reports = {
+        r.id: r for r in session.scalars(select(ReportRow).where(ReportRow.study_id == study_id))
+    }
+    events = {
+        e.id: e for e in session.scalars(select(EventRow).where(EventRow.study_id == study_id))
+    }
+    decisions = decide(rows, reports, events)
+    promote: list[EstimateRow] = []
+    for row in rows:
+        counted, selection, reason = decisions[row.id]
+        if row.current and not counted:
+            row.current = False
+        elif counted and not row.current:
+            promote.append(row)
+        if row.selection != selection.value:
+            row.selection = selection.value
+        if row.selection_reason != reason:
+            row.selection_reason = reason
+    session.flush()
+    for row in promote:
+        row.current = True
+    session.flush()
+
+
+def delete_for_report(session: Session, report_id: int) -> None:
+    """Delete a retracted report's estimates and their inputs (a newer version replaces them)."""
+    ids = select(EstimateRow.id).where(EstimateRow.report_id == report_id).scalar_subquery()
+    session.execute(delete(EstimateInputRow).where(EstimateInputRow.estimate_id.in_(ids)))
+    session.execute(delete(EstimateRow).where(EstimateRow.report_id == report_id))
