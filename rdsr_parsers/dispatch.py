@@ -113,13 +113,13 @@ def _note_cut(
     cut: reader.Cut | None, image_without_pixels: bool, size: int, ctx: ParseContext
 ) -> None:
     if image_without_pixels:
-        ctx.warn(
+        ctx.add(
             FindingCode.ENCODING_MAYBE_TRUNCATED,
             f"image object ends at byte {size} without Pixel Data (7FE0,0010): it may have "
             "been cut at an element boundary; the header was read as far as it goes",
         )
     if cut is not None:
-        ctx.error(
+        ctx.add(
             FindingCode.ENCODING_TRUNCATED,
             f"file ends inside {cut.inside} at byte {size} (element starts at byte "
             f"{cut.offset}); the content before it is whole and was read",
