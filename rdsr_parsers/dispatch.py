@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypeVar
 
 import pydicom
@@ -145,7 +145,7 @@ def _pydicom_read(data: bytes, opened: reader.Opened, ctx: ParseContext) -> Data
 
 
 def _parse_located(
-    source: Dataset | Callable[[], Dataset] | reader.LeanDataset,
+    source: Dataset | Callable[[], Dataset | reader.LeanDataset],
     ctx: ParseContext,
     label: str | None,
 ) -> DoseReport:

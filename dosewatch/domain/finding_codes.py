@@ -119,7 +119,7 @@ class FindingCode(enum.StrEnum):
     )
     ENCODING_MAYBE_TRUNCATED = (
         "encoding.maybe_truncated",
-        _W,
+        _I,
         "image object that ends without Pixel Data: possibly cut at an element boundary",
         "header read as far as it goes; a later complete copy supersedes it in the ledger",
     )

@@ -50,6 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dosewatch.domain import codes
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_ACTIVITY,
     UNIT_AGD,
@@ -67,7 +68,6 @@ from dosewatch.domain.report import (
     SourceKind,
 )
 from dosewatch.domain.units import Quantity
-from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.ledger.models import EventRow, ReportFinding, ReportRow, ReportStatus
 
 #: margin around an RDSR's event span within which header events are taken as the same exposures
@@ -368,7 +368,9 @@ def _fills_gap(start: datetime | None, span: tuple[datetime, datetime] | None) -
 # ------------------------------------------------------------ versions of one SOP Instance
 
 #: parser findings that mark a kept copy as cut short (the parser names the byte offset)
-CUT_CODES = frozenset({FindingCode.ENCODING_TRUNCATED.value, FindingCode.ENCODING_MAYBE_TRUNCATED.value})
+CUT_CODES = frozenset(
+    {FindingCode.ENCODING_TRUNCATED.value, FindingCode.ENCODING_MAYBE_TRUNCATED.value}
+)
 
 VersionRank = tuple[bool, datetime, str]
 

@@ -516,7 +516,8 @@ class Ingestor:
         Same bytes: nothing changes. Different bytes (a corrected or altered re-send): of the
         two versions a complete copy beats one the parser flagged as cut short, then the one
         with the later content date-time, then the larger SHA-256, is kept
-        (:func:`dedup.version_rank`) — so the ledger does not depend on arrival order. When the incoming version wins,
+        (:func:`dedup.version_rank`) — so the ledger does not depend on arrival order. When
+        the incoming version wins,
         the stored one is retracted (its events, findings and estimates deleted, its study
         too if it held nothing else) and the incoming one recorded as new; when retraction is
         not clean (the stored report shares events with other reports or superseded some),

@@ -27,6 +27,9 @@ _CHARSET_SINGLE = frozenset({"ST", "LT", "UT"})
 _RAW_VRS = frozenset({"DS", "IS"})
 
 
+_MISSING = object()
+
+
 class NeedPydicom(Exception):
     """This object holds something the lean reader does not decode; read it with pydicom."""
 
@@ -44,13 +47,14 @@ def _tag(keyword: str) -> int:
 class LeanDataset:
     """One data set of the index (top level or item) with its inherited character set."""
 
-    __slots__ = ("_buf", "_elements", "_encoding", "file_meta")
+    __slots__ = ("_buf", "_cache", "_elements", "_encoding", "file_meta")
 
     def __init__(
         self, buf: bytes, node: Node, encoding: str, file_meta: LeanDataset | None = None
     ) -> None:
         self._buf = buf
         self._elements = node.elements
+        self._cache: dict[int, Any] = {}  # decoded values (immutable or never mutated)
         self.file_meta = file_meta
         own = self._elements.get(_SPECIFIC_CHARACTER_SET)
         self._encoding = encoding if own is None else self._charset(own)
@@ -70,10 +74,14 @@ class LeanDataset:
 
     def get(self, keyword: str, default: Any = None) -> Any:
         tag = _tag(keyword)
+        cached = self._cache.get(tag, _MISSING)
+        if cached is not _MISSING:
+            return cached
         element = self._elements.get(tag)
         if element is None:
             return default
-        return self._value(tag, element)
+        value = self._cache[tag] = self._value(tag, element)
+        return value
 
     def get_item(self, tag: int) -> _Raw | None:
         element = self._elements.get(tag)

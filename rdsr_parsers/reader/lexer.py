@@ -117,7 +117,9 @@ class _Lexer:
 
     # ---------------------------------------------------------------- errors
 
-    def _truncated(self, what: str, start: int, declared: int | None = None) -> TruncatedObjectError:
+    def _truncated(
+        self, what: str, start: int, declared: int | None = None
+    ) -> TruncatedObjectError:
         extra = "" if declared is None else f" (declares {declared} bytes from byte {start})"
         return TruncatedObjectError(f"file ends inside {what} at byte {self.n}{extra}")
 
@@ -151,7 +153,9 @@ class _Lexer:
                     raise DamagedStructureError(f"stray item delimiter at byte {pos}")
                 return node, pos + 8
             if group == 0xFFFE:
-                raise DamagedStructureError(f"item tag {tag_str(tag)} inside a data set at byte {pos}")
+                raise DamagedStructureError(
+                    f"item tag {tag_str(tag)} inside a data set at byte {pos}"
+                )
             if top and tag in PIXEL_TAGS:
                 self.pixels = True
                 self._pixels(tag, pos)
@@ -264,7 +268,7 @@ class _Lexer:
             self.implicit = saved
 
     def _sop_class(self, start: int, length: int) -> None:
-        """An SR's content is whole once its Content Sequence (0040,A730) is: raise the threshold."""
+        """An SR's content is whole once its Content Sequence (0040,A730) is: threshold up."""
         from rdsr_parsers import sop
 
         uid = self.buf[start : start + length].decode("latin-1").rstrip("\0 ")

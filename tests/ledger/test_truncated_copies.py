@@ -1,4 +1,4 @@
-"""A copy cut short but kept (ERROR finding) is superseded by a later complete copy, in any order."""
+"""A copy cut short but kept (ERROR finding) is superseded by a complete copy, in any order."""
 
 from __future__ import annotations
 

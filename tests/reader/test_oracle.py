@@ -44,9 +44,7 @@ def stable_seed(text: str) -> int:
 
 
 def test_every_sample_reads_the_same() -> None:
-    decoders = collections.Counter(
-        assert_same(path.read_bytes(), path.name) for path in SAMPLES
-    )
+    decoders = collections.Counter(assert_same(path.read_bytes(), path.name) for path in SAMPLES)
     assert sum(decoders.values()) == len(SAMPLES) >= 50
     assert decoders["lean"] >= 25, decoders  # every little-endian SR sample is read lean
 
