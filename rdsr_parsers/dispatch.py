@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Literal, TypeVar
 
 import pydicom
 from pydicom.dataset import Dataset
@@ -30,7 +31,7 @@ from dosewatch.domain.errors import (
 from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Strictness
 from dosewatch.domain.report import DoseReport, SourceKind
-from rdsr_parsers import sop
+from rdsr_parsers import reader, sop
 from rdsr_parsers.common import SrDocument, read_document
 from rdsr_parsers.context import ParseContext
 from rdsr_parsers.header import text
@@ -39,6 +40,7 @@ from rdsr_parsers.result import ParseResult
 from rdsr_parsers.sr import ContentItem, build_tree
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Dataset
+_T = TypeVar("_T")
 
 
 def parse(
@@ -46,28 +48,110 @@ def parse(
     strictness: Strictness = Strictness.LENIENT,
     *,
     name: str | None = None,
+    decoder: Literal["auto", "pydicom"] = "auto",
 ) -> ParseResult:
     """Read one dose object.
 
     ``source`` is a path, the bytes of a DICOM file, or an already read pydicom Dataset
     (not modified). ``name`` labels the source in errors (defaults to the path's name).
     Raises a :class:`DoseWatchError` subclass — never another exception type.
+
+    Bytes and paths first go through the structural pass of :mod:`rdsr_parsers.reader`
+    (truncation and damaged structure are errors, whatever the transfer syntax); their values
+    are then decoded by the lean reader or, where it cannot prove it decodes them as pydicom
+    would, by pydicom. Both give the same :class:`ParseResult`; which one did is recorded in
+    ``ParseResult.decoder``. ``decoder="pydicom"`` skips the lean decoder (the oracle of the
+    differential tests and the baseline of the benchmarks); the structural pass still runs.
     """
     label = name or (Path(source).name if isinstance(source, str | os.PathLike) else None)
-    ctx = ParseContext(strictness=strictness, file=label)
     # pydicom reports values it repairs as UserWarnings. They are silenced here, not turned
     # into findings: whether pydicom warns depends on what the process decoded before (it
     # does not repeat itself), and findings must be a pure function of the object. The
     # values the parsers use are validated by our own readers, with their own findings.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = _parse_located(source, ctx, label)
-    return ParseResult(report, tuple(ctx.findings))
+        if isinstance(source, Dataset):
+            ctx = ParseContext(strictness=strictness, file=label)
+            report = _parse_located(source, ctx, label)
+            return ParseResult(report, tuple(ctx.findings), "dataset")
+        data = _located(lambda: _bytes(source), label)
+        opened = _located(lambda: reader.open_object(data), label)
+        reason = opened.reason if decoder == "auto" else "pydicom requested"
+        if opened.dataset is not None and decoder == "auto":
+            ctx = ParseContext(strictness=strictness, file=label)
+            lean = opened.dataset
+            try:
+                report = _parse_located(lambda: _lean(lean, opened, len(data), ctx), ctx, label)
+                return ParseResult(report, tuple(ctx.findings), reader.LEAN)
+            except reader.NeedPydicom as exc:
+                reason = str(exc)
+        ctx = ParseContext(strictness=strictness, file=label)
+        report = _parse_located(lambda: _pydicom_read(data, opened, ctx), ctx, label)
+        return ParseResult(report, tuple(ctx.findings), reader.PYDICOM, reason)
 
 
-def _parse_located(source: Source, ctx: ParseContext, label: str | None) -> DoseReport:
+def _located(step: Callable[[], _T], label: str | None) -> _T:
     try:
-        ds = source if isinstance(source, Dataset) else _read(source, ctx)
+        return step()
+    except DoseWatchError as exc:
+        raise exc.located(file=label) from None
+
+
+def _bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise UnreadableObjectError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not data:
+        raise UnreadableObjectError("empty file")
+    return data
+
+
+def _note_cut(
+    cut: reader.Cut | None, image_without_pixels: bool, size: int, ctx: ParseContext
+) -> None:
+    if image_without_pixels:
+        ctx.add(
+            FindingCode.ENCODING_MAYBE_TRUNCATED,
+            f"image object ends at byte {size} without Pixel Data (7FE0,0010): it may have "
+            "been cut at an element boundary; the header was read as far as it goes",
+        )
+    if cut is not None:
+        ctx.add(
+            FindingCode.ENCODING_TRUNCATED,
+            f"file ends inside {cut.inside} at byte {size} (element starts at byte "
+            f"{cut.offset}); the content before it is whole and was read",
+        )
+
+
+def _lean(
+    ds: reader.LeanDataset, opened: reader.Opened, size: int, ctx: ParseContext
+) -> reader.LeanDataset:
+    _note_cut(opened.cut, opened.image_without_pixels, size, ctx)
+    return ds
+
+
+def _pydicom_read(data: bytes, opened: reader.Opened, ctx: ParseContext) -> Dataset:
+    ds = _read(data, ctx)
+    cut, no_pixels = opened.cut, opened.image_without_pixels
+    if opened.reason == reader.NO_PLAIN_META:
+        implicit, little = ds.original_encoding
+        found = reader.check_bare(data, bool(implicit), bool(little))
+        cut, no_pixels = found.cut, found.image_without_pixels
+    _note_cut(cut, no_pixels, len(data), ctx)
+    return ds
+
+
+def _parse_located(
+    source: Dataset | Callable[[], Dataset | reader.LeanDataset],
+    ctx: ParseContext,
+    label: str | None,
+) -> DoseReport:
+    try:
+        ds: Any = source() if callable(source) else source
         _note_transfer_syntax(ds, ctx)
         ctx.sop_instance_uid = text(ds, "SOPInstanceUID")
         ctx.manufacturer = text(ds, "Manufacturer")
@@ -75,6 +159,8 @@ def _parse_located(source: Source, ctx: ParseContext, label: str | None) -> Dose
         report = _route(ds, ctx)
         note_mojibake(ds, ctx)
         ctx.flush_tallies()
+    except reader.NeedPydicom:
+        raise
     except DoseWatchError as exc:
         raise exc.located(file=label, sop_instance_uid=ctx.sop_instance_uid) from None
     except RecursionError as exc:
@@ -112,18 +198,7 @@ def _note_transfer_syntax(ds: Dataset, ctx: ParseContext) -> None:
         ctx.add(note[0], f"{note[1]}; decoded")
 
 
-def _read(
-    source: str | os.PathLike[str] | bytes | bytearray | memoryview, ctx: ParseContext
-) -> Dataset:
-    if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise UnreadableObjectError(f"cannot read file: {exc.strerror or exc}") from exc
-    if not data:
-        raise UnreadableObjectError("empty file")
+def _read(data: bytes, ctx: ParseContext) -> Dataset:
     try:
         return _dcmread(io.BytesIO(data), force=False)
     except InvalidDicomError:
@@ -178,6 +253,8 @@ def _route(ds: Dataset, ctx: ParseContext) -> DoseReport:
             "dose report; not ingested"
         )
     # image classes, and every other class: the dose content decides (content-first)
+    if isinstance(ds, reader.LeanDataset):  # non-SR headers: small, and read by pydicom
+        raise reader.NeedPydicom("non-SR object header")
     from rdsr_parsers.images import read_image_header
 
     return read_image_header(ds, ctx)

@@ -51,3 +51,9 @@ IMAGE_CLASSES: Final = frozenset(
         SECONDARY_CAPTURE,
     }
 )
+
+#: every SR class whose dose content lives in the Content Sequence (0040,A730)
+SR_CLASSES: Final = frozenset(
+    {XRAY_RDSR, RADIOPHARMACEUTICAL_RDSR, ENHANCED_XRAY_RDSR, PATIENT_RADIATION_DOSE_SR}
+    | GENERIC_SR
+)

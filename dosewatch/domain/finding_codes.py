@@ -129,6 +129,19 @@ class FindingCode(enum.StrEnum):
         "file without the 128-byte preamble and DICM prefix",
         "read as a bare dataset",
     )
+    ENCODING_TRUNCATED = (
+        "encoding.truncated",
+        _E,
+        "file ends inside data no reader reads (Pixel Data, or past the SR Content Sequence)",
+        "kept: the content before the cut is whole; the message names the byte offset; a "
+        "later complete copy supersedes it in the ledger",
+    )
+    ENCODING_MAYBE_TRUNCATED = (
+        "encoding.maybe_truncated",
+        _I,
+        "image object that ends without Pixel Data: possibly cut at an element boundary",
+        "header read as far as it goes; a later complete copy supersedes it in the ledger",
+    )
     ENCODING_IMPLICIT_VR = (
         "encoding.implicit_vr",
         _I,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dosewatch import gc_policy
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ingest.pipeline import Ingestor, Outcome, RecordedHook
 from dosewatch.ledger.identity import SourceInfo
@@ -88,6 +89,7 @@ _INGESTOR: Ingestor | None = None
 def _init_worker(settings_data: dict[str, Any], on_recorded: RecordedHook | None = None) -> None:
     global _INGESTOR
     _INGESTOR = Ingestor(Settings(**settings_data), on_recorded=on_recorded)
+    gc_policy.freeze_after_setup()
 
 
 def ingest_one(path: str, establishment: str | None, calling_ae: str | None) -> Outcome:
@@ -95,7 +97,8 @@ def ingest_one(path: str, establishment: str | None, calling_ae: str | None) -> 
     if _INGESTOR is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker not initialised")
     source = SourceInfo(label=path, calling_ae=calling_ae, establishment=establishment)
-    return _INGESTOR.ingest_path(Path(path), source)
+    with gc_policy.one_file():
+        return _INGESTOR.ingest_path(Path(path), source)
 
 
 def ingest_chunk(

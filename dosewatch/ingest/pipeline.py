@@ -534,8 +534,10 @@ class Ingestor:
         """An object whose SOP Instance UID is already recorded; it counts as a duplicate.
 
         Same bytes: nothing changes. Different bytes (a corrected or altered re-send): of the
-        two versions the one with the later content date-time, then the larger SHA-256, is
-        kept — so the ledger does not depend on arrival order. When the incoming version wins,
+        two versions a complete copy beats one the parser flagged as cut short, then the one
+        with the later content date-time, then the larger SHA-256, is kept
+        (:func:`dedup.version_rank`) — so the ledger does not depend on arrival order. When
+        the incoming version wins,
         the stored one is retracted (its events, findings and estimates deleted, its study
         too if it held nothing else) and the incoming one recorded as new; when retraction is
         not clean (the stored report shares events with other reports or superseded some),
@@ -548,8 +550,12 @@ class Ingestor:
         if stored.sha256 == prepared.sha256:
             return outcome
         moment = _content_datetime(report)
-        mine = (moment or datetime.min, prepared.sha256)
-        theirs = (stored.content_datetime or datetime.min, stored.sha256)
+        mine = dedup.version_rank(
+            dedup.is_cut(f.code for f in prepared.result.findings), moment, prepared.sha256
+        )
+        theirs = dedup.version_rank(
+            dedup.stored_is_cut(session, stored.id), stored.content_datetime, stored.sha256
+        )
         if mine <= theirs:
             return outcome
         if self._retract(session, stored):

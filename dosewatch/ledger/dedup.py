@@ -50,6 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dosewatch.domain import codes
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_ACTIVITY,
     UNIT_AGD,
@@ -67,7 +68,7 @@ from dosewatch.domain.report import (
     SourceKind,
 )
 from dosewatch.domain.units import Quantity
-from dosewatch.ledger.models import EventRow, ReportRow, ReportStatus
+from dosewatch.ledger.models import EventRow, ReportFinding, ReportRow, ReportStatus
 
 #: margin around an RDSR's event span within which header events are taken as the same exposures
 GAP_MARGIN = timedelta(minutes=5)
@@ -362,3 +363,40 @@ def _fills_gap(start: datetime | None, span: tuple[datetime, datetime] | None) -
     if (start.tzinfo is None) != (low.tzinfo is None):
         return False
     return start < low - GAP_MARGIN or start > high + GAP_MARGIN
+
+
+# ------------------------------------------------------------ versions of one SOP Instance
+
+#: parser findings that mark a kept copy as cut short (the parser names the byte offset)
+CUT_CODES = frozenset(
+    {FindingCode.ENCODING_TRUNCATED.value, FindingCode.ENCODING_MAYBE_TRUNCATED.value}
+)
+
+VersionRank = tuple[bool, datetime, str]
+
+
+def version_rank(cut: bool, content_datetime: datetime | None, sha256: str) -> VersionRank:
+    """The order of two versions of one SOP Instance: the higher one is kept.
+
+    A complete copy beats a copy the parser flagged as cut short (``CUT_CODES``), whatever
+    their content date-times; then the later content date-time, then the larger SHA-256 —
+    a total order, so the kept version never depends on arrival order.
+    """
+    return (not cut, content_datetime or datetime.min, sha256)
+
+
+def is_cut(codes_: Iterable[str]) -> bool:
+    return any(str(code) in CUT_CODES for code in codes_)
+
+
+def stored_is_cut(session: Session, report_id: int) -> bool:
+    found = session.scalar(
+        select(ReportFinding.id)
+        .where(
+            ReportFinding.report_id == report_id,
+            ReportFinding.origin == "parser",
+            ReportFinding.code.in_(sorted(CUT_CODES)),
+        )
+        .limit(1)
+    )
+    return found is not None
