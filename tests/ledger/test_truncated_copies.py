@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import session_factory
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.ingest import Ingestor
 from dosewatch.ledger.models import ReportFinding, ReportRow
 from rdsr_parsers import parse
 
