@@ -12,6 +12,7 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,7 +54,11 @@ def main() -> None:
         config = ListenerConfig("DOSEWATCH", {"MODALITY1": "BENCH"}, root / "spool", port=0)
         listener = Listener(config, _ingestor(root, "listened"))
         port = listener.start()
-        storescu = shutil.which("storescu") or "storescu"
+        # dcmtk's storescu, not pynetdicom's app of the same name in the virtualenv
+        outside = os.pathsep.join(
+            d for d in os.environ["PATH"].split(os.pathsep) if not d.startswith(sys.prefix)
+        )
+        storescu = shutil.which("storescu", path=outside) or "/usr/bin/storescu"
         start = time.perf_counter()
         # one association per 200 files (a modality sends per study, an archive in batches)
         for i in range(0, len(files), 200):
