@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,7 +21,12 @@ ALLOW = {"MODALITY1": "HOPITAL_A", "MODALITY2": "CLINIQUE_B"}
 
 
 def require_tool(name: str) -> str:
-    path = shutil.which(name)
+    """The dcmtk tool ``name``: PATH without the virtualenv (pynetdicom installs its own
+    ``storescu`` app there, with other options)."""
+    outside = os.pathsep.join(
+        d for d in os.environ.get("PATH", "").split(os.pathsep) if not d.startswith(sys.prefix)
+    )
+    path = shutil.which(name, path=outside)
     if path is None:
         pytest.fail(f"{name} not on PATH (.ci/run installs it)")
     return path

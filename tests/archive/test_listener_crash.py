@@ -32,7 +32,7 @@ RDSRS = sorted(p for p in CORPUS.glob("*RDSR*.dcm"))
 
 def _start(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dosewatch.cli.main", "listen", "--port", "0", "--ae-title",
+        [str(Path(sys.executable).parent / "dosewatch"), "listen", "--port", "0", "--ae-title",
          "DOSEWATCH", "--allow", "MODALITY1=HOPITAL_A", "--queue-size", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
