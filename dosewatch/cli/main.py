@@ -18,9 +18,20 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"dosewatch {version('dosewatch')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _configure(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="log at INFO level"),
+    _show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
