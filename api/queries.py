@@ -184,12 +184,12 @@ def person_studies(db: Session, person_id: int, scope: Scope) -> list[StudyDetai
     statement = scoped(_study_select().where(Study.person_id.in_(ids)), scope).order_by(
         Study.study_date, Study.study_instance_uid
     )
-    return study_details(db, db.execute(statement).tuples().all())
+    return study_details(db, db.execute(statement).all())
 
 
 def study_by_uid(db: Session, uid: str, scope: Scope) -> StudyDetail | None:
     statement = scoped(_study_select().where(Study.study_instance_uid == uid), scope)
-    rows = db.execute(statement).tuples().all()
+    rows = db.execute(statement).all()
     details = study_details(db, rows)
     return details[0] if details else None
 
@@ -201,15 +201,11 @@ def study_page(
     if establishment_id is not None:
         base = base.where(Study.establishment_id == establishment_id)
     total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    rows = (
-        db.execute(
-            base.order_by(Study.study_date.desc(), Study.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        )
-        .tuples()
-        .all()
-    )
+    rows = db.execute(
+        base.order_by(Study.study_date.desc(), Study.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
     details = study_details(db, rows, with_estimates=False)
     items = [StudyOut.model_validate(d.model_dump(exclude={"events"})) for d in details]
     return items, total
@@ -222,7 +218,7 @@ def event_in_scope(db: Session, event_id: int, scope: Scope) -> EventOut | None:
         .where(EventRow.id == event_id),
         scope,
     )
-    row = db.execute(statement).tuples().one_or_none()
+    row = db.execute(statement).one_or_none()
     if row is None:
         return None
     event, uid = row

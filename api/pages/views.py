@@ -192,7 +192,7 @@ def nrd_page(request: Request, db: Db, principal: MaybePrincipal) -> Response:
     if scope is not None:
         statement = statement.where(Study.establishment_id.in_(sorted(scope)))
     groups: dict[tuple[str, str, str], list[tuple[Any, ...]]] = {}
-    for code, maker, model, protocol, ctdi, dlp, kap in db.execute(statement).tuples():
+    for code, maker, model, protocol, ctdi, dlp, kap in db.execute(statement):
         key = (code, f"{maker or '?'} {model or ''}".strip(), protocol or "—")
         groups.setdefault(key, []).append((ctdi, dlp, kap))
     rows = [
