@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import ServiceSettings
@@ -26,3 +26,6 @@ def get_settings(request: Request) -> ServiceSettings:
 
 Db = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[ServiceSettings, Depends(get_settings)]
+
+#: a row id in a path: positive and within a 32-bit INTEGER column (SQLite and PostgreSQL)
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

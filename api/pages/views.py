@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from api.audit import record_read
-from api.deps import AppSettings, Db
+from api.deps import AppSettings, Db, RowId
 from api.pages.charts import exam_timeline
 from api.pages.i18n import labels, language_of
 from api.problems import Problem
@@ -150,7 +150,7 @@ def lookup_page(
 
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse)
-def person_page(request: Request, db: Db, principal: MaybePrincipal, person_id: int) -> Response:
+def person_page(request: Request, db: Db, principal: MaybePrincipal, person_id: RowId) -> Response:
     if principal is None:
         return _to_login(request)
     if not principal.sees_identities:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.deps import Db
+from api.deps import Db, RowId
 from api.problems import not_found
 from api.schemas import DeviceOut, EstablishmentOut, UsageOut, UsageRow
 from api.security import Anyone, UsageReader
@@ -34,7 +34,7 @@ def list_establishments(db: Db, principal: Anyone) -> list[EstablishmentOut]:
 
 
 @router.get("/{establishment_id}/devices", response_model=list[DeviceOut])
-def list_devices(establishment_id: int, db: Db, principal: Anyone) -> list[DeviceOut]:
+def list_devices(establishment_id: RowId, db: Db, principal: Anyone) -> list[DeviceOut]:
     _visible(db, principal, establishment_id)
     rows = db.scalars(
         select(Device).where(Device.establishment_id == establishment_id).order_by(Device.id)
@@ -43,7 +43,7 @@ def list_devices(establishment_id: int, db: Db, principal: Anyone) -> list[Devic
 
 
 @router.get("/{establishment_id}/usage", response_model=UsageOut)
-def usage(establishment_id: int, db: Db, principal: UsageReader) -> UsageOut:
+def usage(establishment_id: RowId, db: Db, principal: UsageReader) -> UsageOut:
     """Per month of reception: dose objects recorded (``ingest``) and those that received
     organ-dose estimates (``organ_dose``), with the number of distinct exams (studies)."""
     establishment = _visible(db, principal, establishment_id)

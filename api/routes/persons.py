@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from api import queries
 from api.audit import record_read
-from api.deps import Db
+from api.deps import Db, RowId
 from api.problems import not_found
 from api.schemas import HistoryOut, LookupIn, LookupOut, PersonOut
 from api.security import Clinician, Principal, RegionalLookup
@@ -41,7 +41,7 @@ def history_of(db: Db, principal: Principal, person_id: int, regional: bool) -> 
 
 
 @router.get("/{person_id}", response_model=PersonOut)
-def get_person(person_id: int, db: Db, principal: Clinician) -> PersonOut:
+def get_person(person_id: RowId, db: Db, principal: Clinician) -> PersonOut:
     """A person seen in the caller's establishments (admins: any)."""
     history = history_of(db, principal, person_id, regional=False)
     if history is None:
@@ -51,7 +51,7 @@ def get_person(person_id: int, db: Db, principal: Clinician) -> PersonOut:
 
 
 @router.get("/{person_id}/history", response_model=HistoryOut)
-def get_history(person_id: int, db: Db, principal: Clinician) -> HistoryOut:
+def get_history(person_id: RowId, db: Db, principal: Clinician) -> HistoryOut:
     """The person's exams in the caller's establishments (admins: regional)."""
     history = history_of(db, principal, person_id, regional=False)
     if history is None:

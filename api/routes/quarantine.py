@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select, update
 
-from api.deps import Db
+from api.deps import Db, RowId
 from api.problems import Problem, not_found
 from api.schemas import Page, QuarantineOut, RetryOut
 from api.security import Admin
@@ -43,7 +43,7 @@ def list_quarantine(
 
 
 @router.post("/{entry_id}/retry", response_model=RetryOut)
-def retry(entry_id: int, request: Request, db: Db, principal: Admin) -> RetryOut:
+def retry(entry_id: RowId, request: Request, db: Db, principal: Admin) -> RetryOut:
     """Ingest the kept bytes again; the entry is resolved when they are now recorded."""
     entry = db.get(Quarantine, entry_id)
     if entry is None or entry.status != "open":

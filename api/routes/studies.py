@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api import queries
 from api.audit import record_read
-from api.deps import Db
+from api.deps import Db, RowId
 from api.explain import explain_row
 from api.problems import forbidden, not_found
 from api.schemas import EventOut, ExplainOut, Page, StudyDetail, StudyOut
@@ -57,7 +57,7 @@ def get_study(study_instance_uid: str, db: Db, principal: Anyone) -> StudyDetail
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
-def get_event(event_id: int, db: Db, principal: Anyone) -> EventOut:
+def get_event(event_id: RowId, db: Db, principal: Anyone) -> EventOut:
     event = queries.event_in_scope(db, event_id, principal.visible_establishments())
     if event is None:
         raise not_found("event")
@@ -66,7 +66,7 @@ def get_event(event_id: int, db: Db, principal: Anyone) -> EventOut:
 
 
 @router.get("/estimates/{estimate_id}/explain", response_model=ExplainOut)
-def explain_estimate(estimate_id: int, db: Db, principal: Anyone) -> ExplainOut:
+def explain_estimate(estimate_id: RowId, db: Db, principal: Anyone) -> ExplainOut:
     """Formula, inputs, coefficients with their sources, versions and uncertainty."""
     row = queries.estimate_in_scope(db, estimate_id, principal.visible_establishments())
     if row is None:
