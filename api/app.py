@@ -26,7 +26,11 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
     from api.pages import views
     from api.routes import audit_log, dicomweb, establishments, persons, quarantine, studies
 
-    engine = engine or make_engine(settings.effective_database_url())
+    if engine is None:
+        url = settings.effective_database_url()
+        # a connection per worker thread of the pool (AnyIO: 40) rather than waiting on one
+        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        engine = make_engine(url, **pool)
     upgrade(engine)
     app = FastAPI(
         title="dosewatch",

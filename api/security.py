@@ -20,6 +20,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Db
 from api.problems import Problem, forbidden, unauthenticated
@@ -80,8 +81,9 @@ def _aware(value: object) -> object:
     return value
 
 
-async def authenticate(request: Request, db: Db) -> Principal:
-    """The principal of the request, or 401 (problem+json with ``WWW-Authenticate``)."""
+def _resolve(request: Request, db: Db) -> Principal:
+    """The principal from a bearer token or a session cookie (blocking database reads:
+    run in the thread pool, never on the event loop)."""
     header = request.headers.get("authorization", "")
     client = client_of(request)
     if header:
@@ -103,13 +105,25 @@ async def authenticate(request: Request, db: Db) -> Principal:
             user, web_session = row
             expires_at = _aware(web_session.expires_at)
             if user.active and expires_at > now():  # type: ignore[operator]
-                principal = Principal(
+                return Principal(
                     accounts.account_of(db, user), "session", client, web_session.csrf_token
                 )
-                if request.method not in SAFE_METHODS:
-                    await _check_csrf(request, web_session.csrf_token)
-                return principal
     raise unauthenticated()
+
+
+async def authenticate(request: Request, db: Db) -> Principal:
+    """The principal of the request, or 401 (problem+json with ``WWW-Authenticate``);
+    unsafe requests authenticated by the session cookie must carry its CSRF token."""
+    try:
+        principal = await run_in_threadpool(_resolve, request, db)
+    finally:
+        # end the read transaction now: on SQLite it holds the write lock, which the
+        # ingest use case (STOW-RS, retry) of this very request needs
+        await run_in_threadpool(db.commit)
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        assert principal.csrf_token is not None
+        await _check_csrf(request, principal.csrf_token)
+    return principal
 
 
 async def _check_csrf(request: Request, expected: str) -> None:

@@ -100,7 +100,7 @@ def login_submit(
 
 
 @router.post("/logout")
-async def logout(request: Request, db: Db, principal: MaybePrincipal) -> Response:
+def logout(request: Request, db: Db, principal: MaybePrincipal) -> Response:
     if principal is not None:
         sign_out(db, request.cookies.get(SESSION_COOKIE))
     response = _to_login(request)

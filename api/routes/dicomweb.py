@@ -4,8 +4,6 @@ and the answer lists every instance (Referenced SOP Sequence / Failed SOP Sequen
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from io import BytesIO
 from typing import Any
 
@@ -44,24 +42,32 @@ _OPENAPI_BODY: dict[str, Any] = {
 
 
 def split_related(content_type: str, body: bytes) -> list[bytes]:
-    """The parts of a ``multipart/related`` body (PS3.18 §8.6.1.2), or a 415/400 Problem."""
+    """The parts of a ``multipart/related`` body (PS3.18 §8.6.1.2; RFC 2046 §5.1.1), split
+    on the boundary as bytes (DICOM parts are binary), or a 415/400 Problem."""
     if not content_type.lower().startswith("multipart/related"):
         raise Problem(
             415, "stow.media_type", 'expected multipart/related; type="application/dicom"'
         )
-    if "boundary=" not in content_type.lower():
+    params = {
+        k.strip().lower(): v.strip().strip('"')
+        for k, _, v in (p.partition("=") for p in content_type.split(";")[1:])
+    }
+    boundary = params.get("boundary", "")
+    if not boundary:
         raise Problem(400, "stow.boundary", "multipart/related without a boundary parameter")
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parse(BytesIO(head + body))
-    if not message.is_multipart():
-        raise Problem(400, "stow.body", "the body is not a multipart/related message")
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
+    chunks = body.split(delimiter)
     parts = []
-    for part in message.iter_parts():
-        media = part.get_content_type()
-        if media != "application/dicom":
-            raise Problem(415, "stow.part_type", f"part of type {media}; only application/dicom")
-        payload = part.get_payload(decode=True)
-        parts.append(payload if isinstance(payload, bytes) else b"")
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break  # close delimiter
+        head, sep, payload = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise Problem(400, "stow.body", "a part without headers")
+        headers = head.decode("latin-1").lower()
+        if "content-type:" in headers and "application/dicom" not in headers:
+            raise Problem(415, "stow.part_type", "only application/dicom parts are accepted")
+        parts.append(payload[:-2] if payload.endswith(b"\r\n") else payload)
     if not parts:
         raise Problem(400, "stow.empty", "no DICOM part in the request")
     return parts
