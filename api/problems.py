@@ -65,7 +65,7 @@ def install(app: FastAPI) -> None:
     async def on_http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
-        return problem_response(exc.status_code, code, str(exc.detail), exc.headers)
+        return problem_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
 
     async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.schemas import (
@@ -28,10 +28,9 @@ from dosewatch.ledger.models import (
 )
 
 Scope = frozenset[int] | None
-_Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 
-def scoped(statement: Select[_Row], scope: Scope) -> Select[_Row]:
+def scoped(statement: Any, scope: Scope) -> Any:
     """Restrict a statement over ``study`` to the establishments in scope."""
     if scope is None:
         return statement
@@ -132,7 +131,7 @@ def event_out(row: EventRow, study_uid: str, estimates: list[EstimateOut]) -> Ev
 _STUDY_COLUMNS = (Study, Person.pseudonym, Establishment.code)
 
 
-def _study_select() -> Select[tuple[Study, str, str]]:
+def _study_select() -> Any:
     return (
         select(*_STUDY_COLUMNS)
         .join(Person, Person.id == Study.person_id)
@@ -141,7 +140,7 @@ def _study_select() -> Select[tuple[Study, str, str]]:
 
 
 def study_details(
-    db: Session, rows: Sequence[tuple[Study, str, str]], with_estimates: bool = True
+    db: Session, rows: Sequence[Any], with_estimates: bool = True
 ) -> list[StudyDetail]:
     """Studies with their events (and current estimates), three queries in all."""
     study_ids = [study.id for study, _p, _c in rows]

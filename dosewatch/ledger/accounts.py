@@ -149,7 +149,7 @@ def user_for_token(session: Session, token: str, at: datetime | None = None) -> 
     user, expires_at = row
     if not user.active or (expires_at is not None and _aware(expires_at) <= at):
         return None
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def _aware(value: datetime) -> datetime:

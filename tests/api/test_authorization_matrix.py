@@ -1,4 +1,4 @@
-"""Authorization matrix: every role × endpoint × own/other establishment, anonymous 401,
+"""Authorization matrix: every role x endpoint x own/other establishment, anonymous 401,
 no leak of another establishment's data, and an audit row for every person-data read."""
 
 from __future__ import annotations

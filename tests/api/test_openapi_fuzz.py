@@ -34,7 +34,7 @@ def test_no_server_error_on_generated_requests(tmp_path: Path) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.app)
     tally: Counter[str] = Counter()
     tokens = [world.tokens[Role.ADMIN], world.tokens[Role.RADIOLOGIST]]
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     assert len(operations) >= 15
 
     for operation in operations:
@@ -47,7 +47,7 @@ def test_no_server_error_on_generated_requests(tmp_path: Path) -> None:
             derandomize=True,
             database=None,
         )
-        def run(case: schemathesis.Case) -> None:
+        def run(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
             token = tokens[tally["requests"] % 2]
             response = case.call(headers={"Authorization": f"Bearer {token}"})
             tally["requests"] += 1
@@ -55,9 +55,8 @@ def test_no_server_error_on_generated_requests(tmp_path: Path) -> None:
             where = f"{case.method} {case.formatted_path}"
             assert response.status_code < 500, f"{where}: {response.text[:300]}"
             if response.status_code >= 400:
-                media = response.headers.get("content-type", [""])
-                media = media[0] if isinstance(media, list) else media
-                assert media.startswith("application/problem+json"), where
+                media = str(response.headers.get("content-type", ""))
+                assert "application/problem+json" in media, where
 
         run()
     print(f"schemathesis tally: {dict(tally)}")  # noqa: T201
