@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## demo: run the main job on the embedded default (SQLite) with the bundled sample data
+## demo: ingest the bundled samples + a generated region into SQLite, then serve (SERVE=0: stop after the ingest)
 demo: $(STAMP)
-	$(BIN)/python -m dosewatch.demo --data-dir $(DEMO_DIR)
+	$(BIN)/python -m dosewatch.demo --data-dir $(DEMO_DIR) $(if $(filter 0,$(SERVE)),--no-serve,)
 
 ## test: the whole test suite (SQLite always; PostgreSQL when reachable, required under CI)
 test: $(STAMP)

@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--establishments", type=int, default=6)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-serve", action="store_true", help="stop after the ingest")
+    parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
 
     data_dir: Path = args.data_dir.resolve()
@@ -55,6 +57,45 @@ def main(argv: list[str] | None = None) -> None:
     run("stats")
     run("quarantine", "list")
     print(f"\nledger: {data_dir / 'dosewatch.sqlite3'}")
+    print_demo_users(create_demo_users(data_dir))
+    if args.no_serve:
+        return
+    os.environ["DOSEWATCH_MODE"] = "demo"
+    print(f"\nservice: http://127.0.0.1:{args.port}/  (Ctrl-C stops it)", flush=True)
+    run("serve", "--port", str(args.port))
+
+
+#: demo accounts (demo mode only: these passwords exist nowhere else)
+DEMO_ROLES = ("radiologist", "physicist", "quality_manager", "admin")
+
+
+def create_demo_users(data_dir: Path) -> list[tuple[str, str, str, str]]:
+    """One user per role attached to the first establishment; random passwords."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from dosewatch.ledger import accounts, db
+    from dosewatch.ledger.models import Establishment
+    from dosewatch.settings import Settings
+
+    engine = db.engine_from_settings(Settings(data_dir=data_dir))
+    db.upgrade(engine)
+    created = []
+    with db.transaction(db.session_factory(engine)) as session:
+        first = session.scalar(select(Establishment.code).order_by(Establishment.id).limit(1))
+        for role in DEMO_ROLES:
+            password = secrets.token_urlsafe(12)
+            scope = [] if role == "admin" or first is None else [first]
+            accounts.create_user(session, f"demo-{role}", role, scope, password)
+            created.append((f"demo-{role}", role, password, ",".join(scope) or "regional"))
+    return created
+
+
+def print_demo_users(users: list[tuple[str, str, str, str]]) -> None:
+    print("\ndemo users (demo mode only):")
+    for username, role, password, scope in users:
+        print(f"  {username:24} {role:16} password {password}  establishments {scope}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, inspect, select
 
 from dosewatch.domain.errors import LedgerError
 from dosewatch.ingest.pipeline import Ingestor, prepare_bytes
-from dosewatch.ledger import identity, repository
+from dosewatch.ledger import auth_models, identity, repository  # noqa: F401 - account tables
 from dosewatch.ledger.db import (
     current_revision,
     head_revision,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+from dosewatch.ledger import auth_models  # noqa: F401 - registers the account tables
 from dosewatch.ledger.db import make_engine
 from dosewatch.ledger.models import Base
 

@@ -1,0 +1,66 @@
+"""The application factory: settings in, app out; nothing is built at import time.
+
+``create_app(settings)`` checks the settings (production needs ``DOSEWATCH_SECRET_KEY``),
+builds the engine, upgrades the schema, and mounts the routes (one module per resource)
+and the pages. ``dosewatch serve`` runs :func:`create_app_from_environment` under uvicorn.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.config import ServiceSettings
+from api.problems import install as install_problems
+from api.schemas import Me
+from api.security import Anyone
+from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger.db import make_engine, session_factory, upgrade
+
+
+def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastAPI:
+    """A dosewatch service over the ledger named by ``settings`` (or ``engine``)."""
+    settings.check()
+    from api.pages import views
+    from api.routes import audit_log, dicomweb, establishments, persons, quarantine, studies
+
+    if engine is None:
+        url = settings.effective_database_url()
+        # a connection per worker thread of the pool (AnyIO: 40) rather than waiting on one
+        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        engine = make_engine(url, **pool)
+    upgrade(engine)
+    app = FastAPI(
+        title="dosewatch",
+        version="0.1.0",
+        description="Patient radiation-dose service of the regional shared PACS. Errors are "
+        "application/problem+json; every read of person data is audited.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.ingestor = Ingestor(settings, engine)
+    secret = settings.secret_key or secrets.token_urlsafe(32)  # non-production: per process
+    app.state.form_secret = secret.encode()
+    install_problems(app)
+
+    @app.get("/api/me", response_model=Me, tags=["auth"])
+    def me(principal: Anyone) -> Me:
+        return Me(
+            username=principal.account.username,
+            role=principal.role.value,
+            establishment_ids=sorted(principal.account.establishment_ids),
+            via=principal.via,
+        )
+
+    for module in (persons, studies, establishments, quarantine, audit_log, dicomweb):
+        app.include_router(module.router)
+    app.include_router(views.router)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The uvicorn factory of ``dosewatch serve``: settings from ``DOSEWATCH_*``."""
+    return create_app(ServiceSettings())

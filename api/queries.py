@@ -1,0 +1,235 @@
+"""Scoped reads of the ledger for the routes: every function takes the establishment scope
+(``None`` = regional) and returns API schemas, so no route builds its own tenancy filter."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.schemas import (
+    EstimateOut,
+    EventOut,
+    IdentifierOut,
+    PersonOut,
+    StudyDetail,
+    StudyOut,
+)
+from dosewatch.ledger.models import (
+    Establishment,
+    EstimateRow,
+    EventRow,
+    PatientIdentifierRow,
+    Person,
+    Study,
+)
+
+Scope = frozenset[int] | None
+
+
+def scoped(statement: Any, scope: Scope) -> Any:
+    """Restrict a statement over ``study`` to the establishments in scope."""
+    if scope is None:
+        return statement
+    return statement.where(Study.establishment_id.in_(sorted(scope)))
+
+
+def person_out(db: Session, person: Person) -> PersonOut:
+    identifiers = db.scalars(
+        select(PatientIdentifierRow)
+        .where(PatientIdentifierRow.person_id == person.id)
+        .order_by(PatientIdentifierRow.id)
+    ).all()
+    return PersonOut(
+        id=person.id,
+        pseudonym=person.pseudonym,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        identifiers=[IdentifierOut.model_validate(i) for i in identifiers],
+    )
+
+
+def live_person(db: Session, person_id: int) -> Person | None:
+    """The person, following merges to the surviving row."""
+    person = db.get(Person, person_id)
+    while person is not None and person.merged_into_id is not None:
+        person = db.get(Person, person.merged_into_id)
+    return person
+
+
+def person_ids_merged_into(db: Session, person_id: int) -> list[int]:
+    """The person and every row merged into it (their studies are the person's)."""
+    ids = [person_id]
+    frontier = [person_id]
+    while frontier:
+        merged = db.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier))).all()
+        frontier = [m for m in merged if m not in ids]
+        ids.extend(frontier)
+    return ids
+
+
+def _estimates_by_event(db: Session, study_ids: Sequence[int]) -> dict[int, list[EstimateOut]]:
+    rows = db.scalars(
+        select(EstimateRow)
+        .where(EstimateRow.study_id.in_(study_ids), EstimateRow.current.is_(True))
+        .order_by(EstimateRow.id)
+    ).all()
+    out: dict[int, list[EstimateOut]] = defaultdict(list)
+    for row in rows:
+        if row.event_id is None:
+            continue
+        out[row.event_id].append(estimate_out(row))
+    return out
+
+
+def estimate_out(row: EstimateRow) -> EstimateOut:
+    organ = f"{row.organ_scheme}:{row.organ_value}" if row.organ_scheme else None
+    return EstimateOut(
+        id=row.id,
+        event_id=row.event_id,
+        quantity=row.quantity,
+        organ=organ,
+        organ_meaning=row.organ_meaning,
+        value=row.value,
+        unit=row.unit,
+        uncertainty_pct=row.uncertainty_pct,
+        method=row.method,
+        model_id=row.model_id,
+        model_version=row.model_version,
+        table_version=row.table_version,
+        basis=row.basis,
+        indicative=row.indicative,
+        upper_bound=row.upper_bound,
+    )
+
+
+def event_out(row: EventRow, study_uid: str, estimates: list[EstimateOut]) -> EventOut:
+    return EventOut(
+        id=row.id,
+        study_instance_uid=study_uid,
+        event_uid=row.event_uid,
+        kind=row.kind,
+        modality=row.modality,
+        datetime_started=row.datetime_started,
+        acquisition_protocol=row.acquisition_protocol,
+        counted=row.counted,
+        conflict=row.conflict,
+        ctdivol_mgy=row.ctdivol_mgy,
+        dlp_mgy_cm=row.dlp_mgy_cm,
+        ssde_mgy=row.ssde_mgy,
+        kap_gy_cm2=row.kap_gy_cm2,
+        ka_r_gy=row.ka_r_gy,
+        agd_mgy=row.agd_mgy,
+        activity_mbq=row.activity_mbq,
+        estimates=estimates,
+    )
+
+
+_STUDY_COLUMNS = (Study, Person.pseudonym, Establishment.code)
+
+
+def _study_select() -> Any:
+    return (
+        select(*_STUDY_COLUMNS)
+        .join(Person, Person.id == Study.person_id)
+        .join(Establishment, Establishment.id == Study.establishment_id)
+    )
+
+
+def study_details(
+    db: Session, rows: Sequence[Any], with_estimates: bool = True
+) -> list[StudyDetail]:
+    """Studies with their events (and current estimates), three queries in all."""
+    study_ids = [study.id for study, _p, _c in rows]
+    if not study_ids:
+        return []
+    events = db.scalars(
+        select(EventRow)
+        .where(EventRow.study_id.in_(study_ids))
+        .order_by(EventRow.study_id, EventRow.datetime_started, EventRow.id)
+    ).all()
+    estimates = _estimates_by_event(db, study_ids) if with_estimates else {}
+    by_study: dict[int, list[EventRow]] = defaultdict(list)
+    for event in events:
+        by_study[event.study_id].append(event)
+    out = []
+    for study, pseudonym, code in rows:
+        study_events = by_study.get(study.id, [])
+        out.append(
+            StudyDetail(
+                study_instance_uid=study.study_instance_uid,
+                person_pseudonym=pseudonym,
+                establishment_id=study.establishment_id,
+                establishment_code=code,
+                study_date=study.study_date,
+                study_description=study.study_description,
+                modalities=sorted({e.modality for e in study_events}),
+                event_count=len(study_events),
+                events=[
+                    event_out(e, study.study_instance_uid, estimates.get(e.id, []))
+                    for e in study_events
+                ],
+            )
+        )
+    return out
+
+
+def person_studies(db: Session, person_id: int, scope: Scope) -> list[StudyDetail]:
+    """A person's studies (merged rows included) in scope, oldest first."""
+    ids = person_ids_merged_into(db, person_id)
+    statement = scoped(_study_select().where(Study.person_id.in_(ids)), scope).order_by(
+        Study.study_date, Study.study_instance_uid
+    )
+    return study_details(db, db.execute(statement).all())
+
+
+def study_by_uid(db: Session, uid: str, scope: Scope) -> StudyDetail | None:
+    statement = scoped(_study_select().where(Study.study_instance_uid == uid), scope)
+    rows = db.execute(statement).all()
+    details = study_details(db, rows)
+    return details[0] if details else None
+
+
+def study_page(
+    db: Session, scope: Scope, establishment_id: int | None, page: int, page_size: int
+) -> tuple[list[StudyOut], int]:
+    base = scoped(_study_select(), scope)
+    if establishment_id is not None:
+        base = base.where(Study.establishment_id == establishment_id)
+    total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    rows = db.execute(
+        base.order_by(Study.study_date.desc(), Study.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    details = study_details(db, rows, with_estimates=False)
+    items = [StudyOut.model_validate(d.model_dump(exclude={"events"})) for d in details]
+    return items, total
+
+
+def event_in_scope(db: Session, event_id: int, scope: Scope) -> EventOut | None:
+    statement = scoped(
+        select(EventRow, Study.study_instance_uid)
+        .join(Study, Study.id == EventRow.study_id)
+        .where(EventRow.id == event_id),
+        scope,
+    )
+    row = db.execute(statement).one_or_none()
+    if row is None:
+        return None
+    event, uid = row
+    estimates = _estimates_by_event(db, [event.study_id]).get(event.id, [])
+    return event_out(event, uid, estimates)
+
+
+def estimate_in_scope(db: Session, estimate_id: int, scope: Scope) -> EstimateRow | None:
+    statement = scoped(
+        select(EstimateRow)
+        .join(Study, Study.id == EstimateRow.study_id)
+        .where(EstimateRow.id == estimate_id),
+        scope,
+    )
+    return db.scalars(statement).one_or_none()
