@@ -55,9 +55,10 @@ def test_parser_never_crashes_on_mutations(batch: list[Mutation]) -> None:
             outcomes.add("parsed")
         except DoseWatchError as exc:
             outcomes.add(type(exc).__name__)
-    # some mutations are survivable, some make the object unreadable
+    # some mutations are survivable, some make the object unreadable (since the structural
+    # pass, a cut or a broken length is named as such rather than as an unreadable object)
     assert "parsed" in outcomes
-    assert "UnreadableObjectError" in outcomes
+    assert outcomes & {"UnreadableObjectError", "TruncatedObjectError", "DamagedStructureError"}
 
 
 def test_truncation_shortens(
