@@ -53,7 +53,7 @@ def estimate_with_reasons(
             out.extend(nuclear.estimate_administration(event, patient, settings))
         elif isinstance(event, ProjectionIrradiationEvent):
             if _is_fluoro(report):
-                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings))
+                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings, patient))
             else:
                 out.extend(radiography.effective_dose_for_event(event, report, settings))
                 out.extend(radiography.entrance_surface_dose_for_event(event, settings))

@@ -28,6 +28,7 @@ from organ_models.common import (
     EstimationSettings,
     ModelInfo,
     Outcome,
+    assumed,
     build,
     has_keyword,
     qty,
@@ -35,6 +36,7 @@ from organ_models.common import (
     text_input,
     words,
 )
+from organ_models.patient import Patient, age_band
 from organ_models.tables import ReferencePolicy, ReferenceRow, load_table
 
 EFFECTIVE = ModelInfo(
@@ -58,13 +60,15 @@ SKIN = ModelInfo(
 
 E_PCT = 30.0
 PSD_GEOMETRY_PCT = 50.0
-PSD_BOUND_PCT = 50.0
+#: an upper bound is not a point with a spread: no uncertainty is attached to it (the JSON
+#: and views say "upper bound"); what the bound omits is stated in its method
+PSD_BOUND_PCT = 0.0
 ANGLE_BIN_DEG = 20.0
 
 #: keyword prefixes -> fluoro_conversion procedure (the verified cardiology rows)
 PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("pci", "ptca", "angioplast", "stent"), "PCI"),
-    (("coro", "coronar", "cardiac", "cathet", "cardio"), "coronary_angiography"),
+    (("coro", "coronar", "cardiac", "cardio"), "coronary_angiography"),
     (("tips",), "TIPS"),
     (("embolisation", "embolization", "uae"), "uterine_artery_embolisation"),
     (("chemoembol", "tace"), "hepatic_chemoembolisation"),
@@ -73,6 +77,8 @@ PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("swallow", "tog", "oesophag", "esophag", "transit"), "barium_swallow_meal"),
 )
 CARDIAC = frozenset({"PCI", "coronary_angiography"})
+#: device implantation (pacemaker, defibrillator): no verified E/KAP; never coronary factors
+DEVICE_IMPLANT = ("pacemaker", "pace=", "stimulat", "defibril", "icd=", "crt=", "resynchro")
 CU_LEVELS_MM = (0.0, 0.1, 0.4, 0.9)
 
 
@@ -85,6 +91,14 @@ def procedure_of(report: DoseReport) -> str | None:
         if has_keyword(tokens, prefixes):
             return procedure
     return None
+
+
+def _is_device_implant(report: DoseReport) -> bool:
+    study = report.study
+    tokens = words(
+        study.study_description, study.requested_procedure_description, study.series_description
+    )
+    return has_keyword(tokens, DEVICE_IMPLANT)
 
 
 def copper_mm(event: ProjectionIrradiationEvent) -> float | None:
@@ -101,10 +115,26 @@ _PSD = EstimateQuantity.PEAK_SKIN_DOSE
 
 
 def effective_dose_for_event(
-    event: ProjectionIrradiationEvent, report: DoseReport, settings: EstimationSettings
+    event: ProjectionIrradiationEvent,
+    report: DoseReport,
+    settings: EstimationSettings,
+    patient: Patient | None = None,
 ) -> Outcome:
     out = Outcome()
     uid = event.irradiation_event_uid
+    band = age_band(patient.age_years if patient is not None else None)
+    if band != "adult":
+        # published paediatric E/KAP are 3-7x the adult ones (issue #13; e.g. paediatric
+        # cardiac catheterisation): adult factors would understate a child's E several-fold
+        out.refuse(
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: patient in age band {band}; no verified paediatric E/KAP "
+            "coefficient for this procedure in the reference tables (adult factors would "
+            "understate a child's E 3-7x)",
+            _E,
+        )
+        return out
     if event.dose_area_product is None:
         out.refuse(
             uid,
@@ -114,7 +144,7 @@ def effective_dose_for_event(
         )
         return out
     procedure = procedure_of(report)
-    if procedure is None:
+    if procedure is None or _is_device_implant(report):
         out.refuse(
             uid,
             NotEstimatedReason.UNKNOWN_CONTEXT,
@@ -255,9 +285,14 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
             )
         )
         return out
-    b_max = bsf.number("value_high") or bsf.require_value()
-    t_max = table_t.number("value_high") or table_t.require_value()
-    factor = b_max * t_max
+    try:
+        bsf_max = skin_factor("backscatter_factor_max", settings.policy)
+        med_max = skin_factor("mu_en_ratio_water_air_max", settings.policy)
+    except ReferenceDataError as exc:
+        out.refuse(None, refusal_reason(exc), f"peak skin dose bound: {exc}", _PSD)
+        return out
+    b_max, f_max = bsf_max.require_value(), med_max.require_value()
+    factor = b_max * f_max
     out.estimates.append(
         build(
             SKIN,
@@ -267,16 +302,19 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
             PSD_BOUND_PCT,
             event_uid=None,
             coefficients=(
-                bsf.coefficient("BSF (upper end)", b_max, "1"),
-                table_t.coefficient("T_table (upper end)", t_max, "1"),
+                bsf_max.coefficient("BSF (largest tabulated)"),
+                med_max.coefficient("(mu_en/rho) water/air (largest tabulated)"),
             ),
             inputs=(
                 qty("ka_r_total", total_kar, "Gy", source),
                 text_input("geometry", "not reported for every event"),
+                assumed("table_transmission", "1 (no table attenuation credited in a bound)"),
             ),
-            method="UPPER BOUND (no geometry): PSD < sum Ka,r x BSF_max x T_max = "
-            f"{total_kar:g} Gy x {factor:.3g}; assumes all fields on one skin spot and skin "
-            "not closer to the source than the reference point",
+            method="UPPER BOUND (no geometry): PSD <= sum Ka,r x BSF_max x (mu_en/rho)_w/air,max"
+            f" = {total_kar:g} Gy x {factor:.3g}; all fields on one skin spot, no table "
+            "attenuation; holds while the skin is not nearer the source than the reference "
+            "point and the displayed Ka,r is accurate (its +/-35 % display tolerance is NOT "
+            "included)",
             upper_bound=True,
         )
     )
