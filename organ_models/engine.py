@@ -56,7 +56,7 @@ def estimate_with_reasons(
                 out.extend(fluoroscopy.effective_dose_for_event(event, report, settings, patient))
             else:
                 out.extend(radiography.effective_dose_for_event(event, report, settings))
-                out.extend(radiography.entrance_surface_dose_for_event(event, settings))
+                out.extend(radiography.entrance_surface_dose_for_event(event, settings, report))
     if _is_fluoro(report):
         out.extend(fluoroscopy.peak_skin_dose(report, settings))
     if not report.events:

@@ -114,9 +114,7 @@ def effective_dose_from_organs(
             continue
         total += w * dose
     # ICRP 60 lists brain under its own key for the remainder
-    members = [
-        "brain" if m == "brain_icrp60_remainder" else m for m in weights.remainder_members
-    ]
+    members = ["brain" if m == "brain_icrp60_remainder" else m for m in weights.remainder_members]
     if sex == "M" and "uterus_cervix" in members:
         members.remove("uterus_cervix")
     remainder_doses = [doses_mgy[m] for m in members if m in doses_mgy]

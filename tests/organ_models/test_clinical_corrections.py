@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dosewatch.domain.estimate import (
@@ -197,3 +199,53 @@ def test_icrp103_male_and_female_phantoms_are_averaged() -> None:
     # sum of w_T = 1 (ICRP 103 Table 3): uniform 2 and 4 mGy average to 3 mSv
     e = effective_dose_from_organs(male, WeightBasis.ICRP103, female_doses_mgy=female)
     assert e == pytest.approx(3.0)
+
+
+# ------------------------------------------------------------------ 4. DX reference point
+def test_dx_esd_in_detector_plane_is_brought_to_the_skin() -> None:
+    # issue #13 item 4: RP at the detector (CID 10025 113941) understates the ESD 1.4-1.8x;
+    # chest PA at SID 110 cm, skin 25 cm before the detector: (110/85)^2 = 1.675
+    from dosewatch.domain.codes import Code
+
+    event = dataclasses.replace(
+        b.projection_event(dose_rp_gy=0.0001),
+        reference_point_definition=Code("113941", "DCM", "In Detector Plane"),
+        anatomical_structure=b.CHEST,
+        distance_source_to_detector=b.q(1100, "mm"),
+    )
+    result = estimate_with_reasons(b.report(DoseModality.RADIOGRAPHY, (event,)))
+    (esd,) = _of(result, EstimateQuantity.ENTRANCE_SURFACE_DOSE)
+    bsf = esd.coefficients[0].value
+    ratio = esd.value.value / (0.1 * bsf)
+    assert ratio == pytest.approx((110.0 / 85.0) ** 2)
+    assert 1.4 <= ratio <= 1.8
+    skin = esd.input("skin_to_detector")
+    assert skin is not None and skin.assumed
+
+
+def test_dx_sample_in_detector_plane_of_a_limb_is_refused() -> None:
+    # DX-RDSR-Carestream_DRXEvolution: hip/leg projections with RP in the detector plane:
+    # patient thickness unknown, so no ESD rather than one 1.4-1.8x too low
+    from pathlib import Path
+
+    from rdsr_parsers import parse
+
+    path = Path(__file__).parents[1] / "data/openrem/DX-RDSR-Carestream_DRXEvolution.dcm"
+    result = estimate_with_reasons(parse(path).report)
+    assert not _of(result, EstimateQuantity.ENTRANCE_SURFACE_DOSE)
+    refused = [
+        r for r in result.not_estimated if r.quantity is EstimateQuantity.ENTRANCE_SURFACE_DOSE
+    ]
+    assert refused and all("detector plane" in r.message for r in refused)
+
+
+def test_dx_esd_without_distance_in_detector_plane_is_refused() -> None:
+    from dosewatch.domain.codes import Code
+
+    event = dataclasses.replace(
+        b.projection_event(),
+        reference_point_definition=Code("113941", "DCM", "In Detector Plane"),
+    )
+    result = estimate_with_reasons(b.report(DoseModality.RADIOGRAPHY, (event,)))
+    assert not _of(result, EstimateQuantity.ENTRANCE_SURFACE_DOSE)
+    assert any("detector plane" in r.message for r in result.not_estimated)
