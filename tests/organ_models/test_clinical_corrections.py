@@ -249,3 +249,43 @@ def test_dx_esd_without_distance_in_detector_plane_is_refused() -> None:
     result = estimate_with_reasons(b.report(DoseModality.RADIOGRAPHY, (event,)))
     assert not _of(result, EstimateQuantity.ENTRANCE_SURFACE_DOSE)
     assert any("detector plane" in r.message for r in result.not_estimated)
+
+
+# ------------------------------------------------------------------ 11. mammography
+def _dance_value(**changes: object) -> float:
+    event = dataclasses.replace(b.mammo_event(agd=None), **changes)  # type: ignore[arg-type]
+    (est,) = _of(estimate_with_reasons(b.report(DoseModality.MAMMOGRAPHY, (event,))), ORGAN)
+    assert est.model_id == "mg.agd.dance"
+    return est.value.value
+
+
+def test_reported_agd_cross_checked_against_dance() -> None:
+    dance = _dance_value()
+    assert 0.0 < dance < 5.0  # AGD < K for g < 1 (Dance 2000 g factors are all below 1)
+    for agd, flagged in ((dance * 1.10, False), (dance * 1.40, True), (dance * 0.70, True)):
+        event = b.mammo_event(agd=agd)
+        result = estimate_with_reasons(b.report(DoseModality.MAMMOGRAPHY, (event,)))
+        (est,) = _of(result, ORGAN)
+        assert est.origin is EstimateOrigin.REPORTED and est.value.value == pytest.approx(agd)
+        assert any(f.code == "model.agd_dance_disagrees" for f in result.findings) is flagged
+
+
+def test_hvl_in_mm_is_converted_to_mm_aluminium() -> None:
+    assert _dance_value(half_value_layer=b.q(0.4, "mm")) == pytest.approx(_dance_value())
+    assert _dance_value(half_value_layer=b.q(0.04, "cm")) == pytest.approx(_dance_value())
+
+
+def test_tomosynthesis_is_decided_by_the_event_type_code() -> None:
+    from dosewatch.domain.codes import Code
+
+    rotational = Code("113613", "DCM", "Rotational Acquisition")
+    stationary = Code("113611", "DCM", "Stationary Acquisition")
+    tomo = dataclasses.replace(b.mammo_event(agd=None), event_type=rotational)
+    result = estimate_with_reasons(b.report(DoseModality.MAMMOGRAPHY, (tomo,)))
+    assert not _of(result, ORGAN)
+    assert any("113613" in r.message for r in result.not_estimated)
+    # a "3D" protocol name does not override a Stationary Acquisition code
+    flat = dataclasses.replace(
+        b.mammo_event(agd=None), event_type=stationary, acquisition_protocol="3D_ROUTINE"
+    )
+    assert _of(estimate_with_reasons(b.report(DoseModality.MAMMOGRAPHY, (flat,))), ORGAN)
