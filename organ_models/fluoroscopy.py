@@ -4,21 +4,21 @@
   (coronary angiography, PCI; per-event by added Cu filtration when the RDSR gives it).
   Other procedures' coefficients are unverified: refused by default.
 * Peak skin dose (study level), always an estimate:
-  - with geometry in every event (source-to-RP and source-to-table distances):
-    ``D_skin,i = Ka,r,i x BSF x T_table x (d_RP / d_skin)^2`` per event, and the PSD is the
-    largest sum over events of the same projection (C-arm angles binned by 20 deg);
-  - otherwise a conservative **upper bound** ``sum Ka,r x BSF_max x T_max`` (every event on
-    the same skin spot, skin not closer to the source than the reference point).
+  - with a source distance (RP or isocentre) in every event: overlapping fields on an
+    elliptical-cylinder phantom (:mod:`organ_models.skin_phantom`), with BSF, the water/air
+    energy-absorption ratio, table transmission for under-table beams and the inverse square
+    to each skin point;
+  - otherwise a conservative **upper bound** ``sum Ka,r x BSF_max x (mu_en/rho)_max``
+    (Benmakhlouf 2011: 1.78 x Ka,r; every event on one skin spot, no table attenuation).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 
 from dosewatch.domain.codes import COPPER_KEYS, code_key
 from dosewatch.domain.errors import ReferenceDataError
 from dosewatch.domain.estimate import (
-    Coefficient,
     EstimateQuantity,
     NotEstimatedReason,
     WeightBasis,
@@ -37,6 +37,13 @@ from organ_models.common import (
     words,
 )
 from organ_models.patient import Patient, age_band
+from organ_models.skin_phantom import (
+    DEFAULT_FIELD_SIDE_CM,
+    SEMI_AXIS_AP_CM,
+    SEMI_AXIS_LATERAL_CM,
+    Beam,
+    peak_skin_dose_gy,
+)
 from organ_models.tables import ReferencePolicy, ReferenceRow, load_table
 
 EFFECTIVE = ModelInfo(
@@ -63,7 +70,6 @@ PSD_GEOMETRY_PCT = 50.0
 #: an upper bound is not a point with a spread: no uncertainty is attached to it (the JSON
 #: and views say "upper bound"); what the bound omits is stated in its method
 PSD_BOUND_PCT = 0.0
-ANGLE_BIN_DEG = 20.0
 
 #: keyword prefixes -> fluoro_conversion procedure (the verified cardiology rows)
 PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -200,21 +206,36 @@ def skin_factor(name: str, policy: ReferencePolicy) -> ReferenceRow:
     return load_table("skin_dose_factors").lookup(policy, factor=name)
 
 
-def _geometry(event: ProjectionIrradiationEvent) -> tuple[float, float] | None:
-    """(d_RP, d_skin) in cm, or None."""
-    d_table = event.distance_source_to_table_plane
-    if d_table is None:
+def _beam(event: ProjectionIrradiationEvent) -> Beam | None:
+    """The event on the phantom, or None without a source distance (RP or isocentre)."""
+    if event.dose_rp is None:
         return None
-    if event.distance_source_to_reference_point is not None:
-        d_rp = event.distance_source_to_reference_point.value_in("cm")
-    elif event.distance_source_to_isocenter is not None:
-        d_rp = event.distance_source_to_isocenter.value_in("cm") - 15.0
-    else:
+    d_rp = event.distance_source_to_reference_point
+    d_iso = event.distance_source_to_isocenter
+    if d_rp is None and d_iso is None:
         return None
-    d_skin = d_table.value_in("cm")
-    if d_rp <= 0 or d_skin <= 0:
+    # IEC 60601-2-43 interventional reference point: 15 cm from the isocentre toward the source
+    rp_cm = d_rp.value_in("cm") if d_rp is not None else d_iso.value_in("cm") - 15.0  # type: ignore[union-attr]
+    iso_cm = d_iso.value_in("cm") if d_iso is not None else rp_cm + 15.0
+    if rp_cm <= 0 or iso_cm <= SEMI_AXIS_LATERAL_CM:
         return None
-    return d_rp, d_skin
+    primary = event.positioner_primary_angle
+    secondary = event.positioner_secondary_angle
+    p = primary.value if primary is not None else 0.0
+    sec = secondary.value if secondary is not None else 0.0
+    side = DEFAULT_FIELD_SIDE_CM
+    sid = event.distance_source_to_detector
+    if event.collimated_field_area is not None and sid is not None:
+        entry = iso_cm - SEMI_AXIS_AP_CM
+        side = math.sqrt(event.collimated_field_area.value_in("cm2")) * entry / sid.value_in("cm")
+    return Beam(
+        ka_r_gy=event.dose_rp.value_in("Gy"),
+        d_rp_cm=rp_cm,
+        d_iso_cm=iso_cm,
+        primary_angle_deg=p,
+        field_side_cm=side,
+        through_table=abs(p) < 90.0 and abs(sec) < 90.0,
+    )
 
 
 def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
@@ -245,26 +266,15 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
     except ReferenceDataError as exc:
         out.refuse(None, refusal_reason(exc), f"peak skin dose: {exc}", _PSD)
         return out
-    geometries = [_geometry(e) for e in with_kar]
-    if with_kar and all(g is not None for g in geometries):
-        bins: dict[tuple[int, int], float] = defaultdict(float)
-        b, t = bsf.require_value(), table_t.require_value()
-        for event, geo in zip(with_kar, geometries, strict=True):
-            assert geo is not None and event.dose_rp is not None
-            d_rp, d_skin = geo
-            primary = event.positioner_primary_angle
-            secondary = event.positioner_secondary_angle
-            p = primary.value if primary is not None else 0.0
-            s = secondary.value if secondary is not None else 0.0
-            under_table = abs(p) < 90.0 and abs(s) < 90.0
-            dose = event.dose_rp.value_in("Gy") * b * (t if under_table else 1.0)
-            dose *= (d_rp / d_skin) ** 2
-            bins[(round(p / ANGLE_BIN_DEG), round(s / ANGLE_BIN_DEG))] += dose
-        psd_gy = max(bins.values())
-        coefficients: tuple[Coefficient, ...] = (
-            bsf.coefficient("BSF"),
-            table_t.coefficient("T_table"),
-        )
+    beams = [_beam(e) for e in with_kar]
+    if with_kar and all(beam is not None for beam in beams):
+        try:
+            med = skin_factor("mu_en_ratio_water_air_typical", settings.policy)
+        except ReferenceDataError as exc:
+            out.refuse(None, refusal_reason(exc), f"peak skin dose: {exc}", _PSD)
+            return out
+        b, t, f = bsf.require_value(), table_t.require_value(), med.require_value()
+        psd_gy = peak_skin_dose_gy([x for x in beams if x is not None], b * f, t)
         out.estimates.append(
             build(
                 SKIN,
@@ -273,15 +283,24 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
                 "mGy",
                 PSD_GEOMETRY_PCT,
                 event_uid=None,
-                coefficients=coefficients,
+                coefficients=(
+                    bsf.coefficient("BSF"),
+                    table_t.coefficient("T_table"),
+                    med.coefficient("(mu_en/rho) water/air"),
+                ),
                 inputs=(
                     qty("ka_r_total", total_kar, "Gy", source),
-                    text_input("events", f"{len(with_kar)} with geometry"),
-                    text_input("projections", f"{len(bins)} angle bins of {ANGLE_BIN_DEG:g} deg"),
+                    text_input("events", f"{len(with_kar)} with source distance and angle"),
+                    assumed(
+                        "phantom",
+                        f"elliptical cylinder {2 * SEMI_AXIS_LATERAL_CM:g} x "
+                        f"{2 * SEMI_AXIS_AP_CM:g} cm (adult trunk), axis at the isocentre",
+                    ),
                 ),
-                method="ESTIMATE (no skin map): PSD = max over projection bins of sum Ka,r x BSF "
-                "x T_table (under-table tube) x (d_RP/d_skin)^2; events of one bin assumed to hit "
-                "the same skin area, table translation not tracked",
+                method="ESTIMATE (phantom, no skin map from the device): PSD = max over skin "
+                "points of sum Ka,r x (d_RP/d_point)^2 x BSF x (mu_en/rho)_w/air x T_table "
+                "(under-table beams); overlapping fields add; one transverse plane (table "
+                "translation and secondary angulation not followed)",
             )
         )
         return out
