@@ -48,7 +48,8 @@ def table(title: str, rows: dict[str, ModalityCoverage]) -> list[str]:
     ]
     for modality, c in sorted(rows.items()):
         lines.append(
-            f"| {modality} | {c.exams} | {c.with_effective_dose} ({c.share(c.with_effective_dose):.0%})"
+            f"| {modality} | {c.exams} | {c.with_effective_dose} "
+            f"({c.share(c.with_effective_dose):.0%})"
             f" | {c.with_min_organs} ({c.share(c.with_min_organs):.0%})"
             f" | {c.unexplained_effective + c.unexplained_organs} |"
         )
