@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 DEMO_DIR ?= var/demo
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench clean mutation
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,5 +33,19 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --write BENCHMARKS.md
 
+## mutation: mutmut on the dose-critical modules (config: [tool.mutmut] in pyproject.toml);
+## one module: make mutation MODULES=organ_models/ct.py (several: space-separated). Slow:
+## not part of `make test` nor CI. Scores: docs/MUTATION.md (bench.mutation_score prints them).
+MUTATION_STAMP := $(VENV)/.mutation-stamp
+MUTANT_GLOBS = $(foreach m,$(MODULES),'$(subst /,.,$(m:.py=)).*')
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANT_GLOBS)
+	$(BIN)/python -m bench.mutation_score $(MODULES)
+
 clean:
+	rm -rf mutants
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -167,10 +167,17 @@ def words(*texts: str | None) -> list[str]:
     return tokens
 
 
+#: keywords ending with this mark match whole words only ("cou=" is the French neck, not
+#: "coude" (elbow) nor "coupes" (slices); "cap=" is chest-abdomen-pelvis, not "capsule")
+WHOLE_WORD = "="
+
+
 def has_keyword(tokens: Sequence[str], prefixes: Iterable[str]) -> bool:
-    """True when a token starts with one of the keyword prefixes."""
+    """True when a token starts with one of the keyword prefixes (or equals a ``word=``)."""
     wanted = tuple(prefixes)
-    return any(token.startswith(wanted) for token in tokens)
+    whole = {p.removesuffix(WHOLE_WORD) for p in wanted if p.endswith(WHOLE_WORD)}
+    starts = tuple(p for p in wanted if not p.endswith(WHOLE_WORD))
+    return any(token in whole or (starts and token.startswith(starts)) for token in tokens)
 
 
 def refusal_reason(exc: ReferenceDataError) -> NotEstimatedReason:

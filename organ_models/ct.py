@@ -64,8 +64,16 @@ AGE_DEFAULT_PCT = 20.0
 KV_DEFAULT_PCT = 10.0
 PHANTOM_CONVERSION_PCT = 15.0
 PHANTOM_ASSUMED_PCT = 15.0
+#: a DLP converted 32 -> 16 cm for a k whose phantom the source does not state: E is either
+#: right or 2x too high; a relative standard uncertainty of 50 % spans that doubt
+PHANTOM_CONVENTION_DOUBT_PCT = 50.0
 
 KV_COLUMNS = (80, 100, 120)
+#: extra uncertainty when the chest k stands for a cardiac scan (cardiac k ~25 % higher)
+CARDIAC_CHEST_K_PCT = 25.0
+#: extra uncertainty when the tube voltage is above the last tabulated column (120 kV):
+#: Lee 2012 Table XII k rises by ~10-15 % from 100 to 120 kV; 140 kV is extrapolated
+KV_ABOVE_TABLE_PCT = 15.0
 
 # keyword prefixes (English and French) for the region when no usable target region code
 _HEAD = (
@@ -82,7 +90,7 @@ _HEAD = (
     "orbit",
     "rocher",
 )
-_NECK = ("neck", "cou", "cervical", "larynx", "thyro")
+_NECK = ("neck", "cou=", "cervical", "larynx", "thyro")
 _CHEST = (
     "chest",
     "thorax",
@@ -90,14 +98,9 @@ _CHEST = (
     "lung",
     "poumon",
     "pulmo",
-    "cardiac",
-    "heart",
-    "coronar",
-    "coeur",
-    "cœur",
-    "calcium",
     "thora",
 )
+_CARDIAC = ("cardiac", "cardio", "heart", "coronar", "coeur", "cœur", "calcium", "tavi")
 _ABDO = (
     "abdo",
     "pelvi",
@@ -113,7 +116,38 @@ _ABDO = (
     "uro",
     "pancrea",
 )
-_WHOLE = ("tap", "cap", "tao", "body", "corps", "whole", "trunk", "tronc")
+_WHOLE = ("tap=", "cap=", "tao=", "body", "corps", "whole", "trunk", "tronc")
+#: limbs: no CT k factor in the reference data, so a limb scan is refused, never given a
+#: trunk or neck k (an elbow CT with the neck k would be > 10x its E)
+_EXTREMITY = (
+    "coude",
+    "elbow",
+    "genou",
+    "knee",
+    "cheville",
+    "ankle",
+    "poignet",
+    "wrist",
+    "main=",
+    "hand",
+    "pied",
+    "foot",
+    "feet",
+    "epaule",
+    "épaule",
+    "shoulder",
+    "hanche",
+    "hip=",
+    "membre",
+    "extremit",
+    "jambe",
+    "leg=",
+    "bras=",
+    "arm=",
+    "femur",
+    "fémur",
+    "tibia",
+)
 
 
 def region_from_text(*texts: str | None) -> BodyRegion | None:
@@ -121,10 +155,15 @@ def region_from_text(*texts: str | None) -> BodyRegion | None:
     tokens = words(*texts)
     if not tokens:
         return None
+    if has_keyword(tokens, _EXTREMITY):
+        return BodyRegion.EXTREMITY
+    cardiac = has_keyword(tokens, _CARDIAC)
     chest = has_keyword(tokens, _CHEST)
     abdo = has_keyword(tokens, _ABDO)
-    if has_keyword(tokens, _WHOLE) or (chest and abdo):
+    if has_keyword(tokens, _WHOLE) or ((chest or cardiac) and abdo):
         return BodyRegion.CHEST_ABDOMEN_PELVIS
+    if cardiac:
+        return BodyRegion.CARDIAC
     if chest:
         return BodyRegion.CHEST
     if abdo:
@@ -155,6 +194,16 @@ def event_region(event: CtIrradiationEvent, report: DoseReport) -> tuple[BodyReg
     if region is not None:
         return region, "study/procedure description keywords"
     return None, "not found"
+
+
+def table_region(region: BodyRegion) -> BodyRegion:
+    """The region whose coefficients are used: cardiac CT uses the chest tables.
+
+    No verified cardiac k is in the reference data; published cardiac E/DLP values are about
+    25 % above the chest k (issue #13 review), so cardiac estimates carry
+    :data:`CARDIAC_CHEST_K_PCT` more uncertainty and a finding saying so.
+    """
+    return BodyRegion.CHEST if region is BodyRegion.CARDIAC else region
 
 
 def event_kv(event: CtIrradiationEvent) -> float | None:
@@ -296,8 +345,26 @@ def effective_dose_for_event(
     kv = nearest_kv(kv_reported)
     if kv_reported is None:
         parts.append(KV_DEFAULT_PCT)
+    if kv_reported is not None and kv_reported > max(KV_COLUMNS):
+        parts.append(KV_ABOVE_TABLE_PCT)
+        findings.append(
+            finding(
+                FindingCode.MODEL_KV_ABOVE_TABLE,
+                f"tube voltage {kv_reported:g} kV is above the tabulated {max(KV_COLUMNS)} kV; "
+                f"the {max(KV_COLUMNS)} kV k is used (+{KV_ABOVE_TABLE_PCT:g} % uncertainty)",
+            )
+        )
+    if region is BodyRegion.CARDIAC:
+        parts.append(CARDIAC_CHEST_K_PCT)
+        findings.append(
+            finding(
+                FindingCode.MODEL_CARDIAC_CHEST_K,
+                "cardiac CT: no verified cardiac k in the reference data; the chest k is used "
+                f"(published cardiac k ~25 % higher; +{CARDIAC_CHEST_K_PCT:g} % uncertainty)",
+            )
+        )
     try:
-        row, basis, k_findings = _k_row(region, band, kv, settings.basis, settings)
+        row, basis, k_findings = _k_row(table_region(region), band, kv, settings.basis, settings)
     except ReferenceDataError as exc:
         out.refuse(
             uid, refusal_reason(exc), f"effective dose: {exc}", EstimateQuantity.EFFECTIVE_DOSE
@@ -326,6 +393,18 @@ def effective_dose_for_event(
         dlp_used = dlp * ratio
         conversion = f"DLP_{k_phantom} = {ratio:g} x DLP_{dlp_phantom}"
         parts.append(PHANTOM_CONVERSION_PCT)
+        if k_phantom_assumed:
+            # the k's phantom is not confirmed in the source: if it were the DLP's own
+            # phantom, the conversion would double E; the uncertainty says so
+            parts.append(PHANTOM_CONVENTION_DOUBT_PCT)
+            findings.append(
+                finding(
+                    FindingCode.MODEL_PHANTOM_CONVENTION_UNCONFIRMED,
+                    f"k phantom ({k_phantom} cm) not confirmed in the source; DLP converted "
+                    f"from {dlp_phantom} cm (a factor-2 doubt: +{PHANTOM_CONVENTION_DOUBT_PCT:g}"
+                    " % uncertainty)",
+                )
+            )
     coefficient: Coefficient = row.coefficient(f"k {region} {band} {kv} kV {basis}")
     value = k * dlp_used
     out.findings.extend(findings)

@@ -36,7 +36,7 @@ from organ_models.common import (
     text_input,
 )
 from organ_models.common import assumed as assumed_input
-from organ_models.ct import dlp_of, event_kv, event_region, nearest_kv
+from organ_models.ct import dlp_of, event_kv, event_region, nearest_kv, table_region
 from organ_models.organs import organ_code, tissue_key_of
 from organ_models.patient import Patient, age_band
 from organ_models.tables import ReferenceRow, load_table
@@ -111,6 +111,7 @@ def organ_doses_for_event(
     if region is None:
         out.refuse(uid, NotEstimatedReason.UNKNOWN_CONTEXT, "organ doses: body region unknown", _Q)
         return out
+    region = table_region(region)
     band = age_band(patient.age_years)
     if band == "adult":
         out.extend(_adult(event, region, how, patient, settings))

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dosewatch.domain.estimate import Coefficient, Estimate, NotEstimated, NotEstimatedReason
+from dosewatch.domain.estimate import (
+    Coefficient,
+    Estimate,
+    EstimateQuantity,
+    NotEstimated,
+    NotEstimatedReason,
+)
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import (
     CtIrradiationEvent,
@@ -53,12 +59,13 @@ def estimate_with_reasons(
             out.extend(nuclear.estimate_administration(event, patient, settings))
         elif isinstance(event, ProjectionIrradiationEvent):
             if _is_fluoro(report):
-                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings))
+                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings, patient))
             else:
                 out.extend(radiography.effective_dose_for_event(event, report, settings))
-                out.extend(radiography.entrance_surface_dose_for_event(event, settings))
+                out.extend(radiography.entrance_surface_dose_for_event(event, settings, report))
     if _is_fluoro(report):
         out.extend(fluoroscopy.peak_skin_dose(report, settings))
+    _explain_gaps(report, out)
     if not report.events:
         out.refuse(
             None,
@@ -70,6 +77,50 @@ def estimate_with_reasons(
         not_estimated=tuple(out.refused),
         findings=tuple(out.findings),
     )
+
+
+#: what is missing for organ doses, per modality (study-level reason when < 5 organs)
+_ORGAN_GAP: dict[DoseModality, str] = {
+    DoseModality.CT: "organ dose coefficients for the other ICRP 103 tissues of this scan "
+    "(NCICT 2015 organ dose per CTDIvol, reference additions 2026-12, not yet integrated)",
+    DoseModality.RADIOGRAPHY: "radiography organ dose per KAP coefficients (not in the "
+    "reference data)",
+    DoseModality.FLUOROSCOPY: "fluoroscopy organ dose per KAP coefficients (not in the "
+    "reference data)",
+    DoseModality.MAMMOGRAPHY: "organ doses outside the breast (only the glandular dose is "
+    "modelled; no scatter-organ table in the reference data)",
+    DoseModality.NUCLEAR_MEDICINE: "full organ dose coefficient tables per radiopharmaceutical "
+    "(only the critical organ of nm_dose_coefficients is tabulated)",
+}
+MIN_ORGANS_STATED = 5
+
+
+def _explain_gaps(report: DoseReport, out: Outcome) -> None:
+    """A study-level reason for each quantity the models left without estimate or reason."""
+    if not report.events:
+        return
+    got = {e.quantity for e in out.estimates}
+    said = {r.quantity for r in out.refused}
+    if EstimateQuantity.EFFECTIVE_DOSE not in got and EstimateQuantity.EFFECTIVE_DOSE not in said:
+        out.refuse(
+            None,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: no model for {report.modality} events of this report",
+            EstimateQuantity.EFFECTIVE_DOSE,
+        )
+    organs = {
+        (e.organ.scheme_designator, e.organ.value)
+        for e in out.estimates
+        if e.quantity is EstimateQuantity.ORGAN_DOSE and e.organ is not None
+    }
+    if len(organs) < MIN_ORGANS_STATED and EstimateQuantity.ORGAN_DOSE not in said:
+        out.refuse(
+            None,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"organ doses: {len(organs)} organ(s) estimated; missing "
+            + _ORGAN_GAP.get(report.modality, "organ dose coefficients"),
+            EstimateQuantity.ORGAN_DOSE,
+        )
 
 
 def estimate(

@@ -11,10 +11,12 @@ def explain(estimate: Estimate) -> str:
     """Formula, inputs, coefficients with their sources, versions and uncertainty."""
     model = REGISTRY.get(estimate.model_id)
     kind = "upper bound" if estimate.upper_bound else "estimate"
-    lines = [
-        f"{estimate.quantity} = {estimate.value} ({kind}, +/-{estimate.uncertainty_pct:g} % "
-        "relative standard uncertainty)",
-    ]
+    spread = (
+        "a bound, no uncertainty attached"
+        if estimate.upper_bound and not estimate.uncertainty_pct
+        else f"+/-{estimate.uncertainty_pct:g} % relative standard uncertainty"
+    )
+    lines = [f"{estimate.quantity} = {estimate.value} ({kind}, {spread})"]
     if estimate.organ is not None:
         lines.append(f"organ: {code_str(estimate.organ)} ({estimate.organ.meaning})")
     if estimate.basis is not None:

@@ -4,21 +4,21 @@
   (coronary angiography, PCI; per-event by added Cu filtration when the RDSR gives it).
   Other procedures' coefficients are unverified: refused by default.
 * Peak skin dose (study level), always an estimate:
-  - with geometry in every event (source-to-RP and source-to-table distances):
-    ``D_skin,i = Ka,r,i x BSF x T_table x (d_RP / d_skin)^2`` per event, and the PSD is the
-    largest sum over events of the same projection (C-arm angles binned by 20 deg);
-  - otherwise a conservative **upper bound** ``sum Ka,r x BSF_max x T_max`` (every event on
-    the same skin spot, skin not closer to the source than the reference point).
+  - with a source distance (RP or isocentre) in every event: overlapping fields on an
+    elliptical-cylinder phantom (:mod:`organ_models.skin_phantom`), with BSF, the water/air
+    energy-absorption ratio, table transmission for under-table beams and the inverse square
+    to each skin point;
+  - otherwise a conservative **upper bound** ``sum Ka,r x BSF_max x (mu_en/rho)_max``
+    (Benmakhlouf 2011: 1.78 x Ka,r; every event on one skin spot, no table attenuation).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 
 from dosewatch.domain.codes import COPPER_KEYS, code_key
 from dosewatch.domain.errors import ReferenceDataError
 from dosewatch.domain.estimate import (
-    Coefficient,
     EstimateQuantity,
     NotEstimatedReason,
     WeightBasis,
@@ -28,12 +28,21 @@ from organ_models.common import (
     EstimationSettings,
     ModelInfo,
     Outcome,
+    assumed,
     build,
     has_keyword,
     qty,
     refusal_reason,
     text_input,
     words,
+)
+from organ_models.patient import Patient, age_band
+from organ_models.skin_phantom import (
+    DEFAULT_FIELD_SIDE_CM,
+    SEMI_AXIS_AP_CM,
+    SEMI_AXIS_LATERAL_CM,
+    Beam,
+    peak_skin_dose_gy,
 )
 from organ_models.tables import ReferencePolicy, ReferenceRow, load_table
 
@@ -58,13 +67,14 @@ SKIN = ModelInfo(
 
 E_PCT = 30.0
 PSD_GEOMETRY_PCT = 50.0
-PSD_BOUND_PCT = 50.0
-ANGLE_BIN_DEG = 20.0
+#: an upper bound is not a point with a spread: no uncertainty is attached to it (the JSON
+#: and views say "upper bound"); what the bound omits is stated in its method
+PSD_BOUND_PCT = 0.0
 
 #: keyword prefixes -> fluoro_conversion procedure (the verified cardiology rows)
 PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("pci", "ptca", "angioplast", "stent"), "PCI"),
-    (("coro", "coronar", "cardiac", "cathet", "cardio"), "coronary_angiography"),
+    (("coro", "coronar", "cardiac", "cardio"), "coronary_angiography"),
     (("tips",), "TIPS"),
     (("embolisation", "embolization", "uae"), "uterine_artery_embolisation"),
     (("chemoembol", "tace"), "hepatic_chemoembolisation"),
@@ -73,6 +83,8 @@ PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("swallow", "tog", "oesophag", "esophag", "transit"), "barium_swallow_meal"),
 )
 CARDIAC = frozenset({"PCI", "coronary_angiography"})
+#: device implantation (pacemaker, defibrillator): no verified E/KAP; never coronary factors
+DEVICE_IMPLANT = ("pacemaker", "pace=", "stimulat", "defibril", "icd=", "crt=", "resynchro")
 CU_LEVELS_MM = (0.0, 0.1, 0.4, 0.9)
 
 
@@ -85,6 +97,14 @@ def procedure_of(report: DoseReport) -> str | None:
         if has_keyword(tokens, prefixes):
             return procedure
     return None
+
+
+def _is_device_implant(report: DoseReport) -> bool:
+    study = report.study
+    tokens = words(
+        study.study_description, study.requested_procedure_description, study.series_description
+    )
+    return has_keyword(tokens, DEVICE_IMPLANT)
 
 
 def copper_mm(event: ProjectionIrradiationEvent) -> float | None:
@@ -101,10 +121,26 @@ _PSD = EstimateQuantity.PEAK_SKIN_DOSE
 
 
 def effective_dose_for_event(
-    event: ProjectionIrradiationEvent, report: DoseReport, settings: EstimationSettings
+    event: ProjectionIrradiationEvent,
+    report: DoseReport,
+    settings: EstimationSettings,
+    patient: Patient | None = None,
 ) -> Outcome:
     out = Outcome()
     uid = event.irradiation_event_uid
+    band = age_band(patient.age_years if patient is not None else None)
+    if band != "adult":
+        # published paediatric E/KAP are 3-7x the adult ones (issue #13; e.g. paediatric
+        # cardiac catheterisation): adult factors would understate a child's E several-fold
+        out.refuse(
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: patient in age band {band}; no verified paediatric E/KAP "
+            "coefficient for this procedure in the reference tables (adult factors would "
+            "understate a child's E 3-7x)",
+            _E,
+        )
+        return out
     if event.dose_area_product is None:
         out.refuse(
             uid,
@@ -114,7 +150,7 @@ def effective_dose_for_event(
         )
         return out
     procedure = procedure_of(report)
-    if procedure is None:
+    if procedure is None or _is_device_implant(report):
         out.refuse(
             uid,
             NotEstimatedReason.UNKNOWN_CONTEXT,
@@ -170,21 +206,36 @@ def skin_factor(name: str, policy: ReferencePolicy) -> ReferenceRow:
     return load_table("skin_dose_factors").lookup(policy, factor=name)
 
 
-def _geometry(event: ProjectionIrradiationEvent) -> tuple[float, float] | None:
-    """(d_RP, d_skin) in cm, or None."""
-    d_table = event.distance_source_to_table_plane
-    if d_table is None:
+def _beam(event: ProjectionIrradiationEvent) -> Beam | None:
+    """The event on the phantom, or None without a source distance (RP or isocentre)."""
+    if event.dose_rp is None:
         return None
-    if event.distance_source_to_reference_point is not None:
-        d_rp = event.distance_source_to_reference_point.value_in("cm")
-    elif event.distance_source_to_isocenter is not None:
-        d_rp = event.distance_source_to_isocenter.value_in("cm") - 15.0
-    else:
+    d_rp = event.distance_source_to_reference_point
+    d_iso = event.distance_source_to_isocenter
+    if d_rp is None and d_iso is None:
         return None
-    d_skin = d_table.value_in("cm")
-    if d_rp <= 0 or d_skin <= 0:
+    # IEC 60601-2-43 interventional reference point: 15 cm from the isocentre toward the source
+    rp_cm = d_rp.value_in("cm") if d_rp is not None else d_iso.value_in("cm") - 15.0  # type: ignore[union-attr]
+    iso_cm = d_iso.value_in("cm") if d_iso is not None else rp_cm + 15.0
+    if rp_cm <= 0 or iso_cm <= SEMI_AXIS_LATERAL_CM:
         return None
-    return d_rp, d_skin
+    primary = event.positioner_primary_angle
+    secondary = event.positioner_secondary_angle
+    p = primary.value if primary is not None else 0.0
+    sec = secondary.value if secondary is not None else 0.0
+    side = DEFAULT_FIELD_SIDE_CM
+    sid = event.distance_source_to_detector
+    if event.collimated_field_area is not None and sid is not None:
+        entry = iso_cm - SEMI_AXIS_AP_CM
+        side = math.sqrt(event.collimated_field_area.value_in("cm2")) * entry / sid.value_in("cm")
+    return Beam(
+        ka_r_gy=event.dose_rp.value_in("Gy"),
+        d_rp_cm=rp_cm,
+        d_iso_cm=iso_cm,
+        primary_angle_deg=p,
+        field_side_cm=side,
+        through_table=abs(p) < 90.0 and abs(sec) < 90.0,
+    )
 
 
 def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
@@ -215,26 +266,15 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
     except ReferenceDataError as exc:
         out.refuse(None, refusal_reason(exc), f"peak skin dose: {exc}", _PSD)
         return out
-    geometries = [_geometry(e) for e in with_kar]
-    if with_kar and all(g is not None for g in geometries):
-        bins: dict[tuple[int, int], float] = defaultdict(float)
-        b, t = bsf.require_value(), table_t.require_value()
-        for event, geo in zip(with_kar, geometries, strict=True):
-            assert geo is not None and event.dose_rp is not None
-            d_rp, d_skin = geo
-            primary = event.positioner_primary_angle
-            secondary = event.positioner_secondary_angle
-            p = primary.value if primary is not None else 0.0
-            s = secondary.value if secondary is not None else 0.0
-            under_table = abs(p) < 90.0 and abs(s) < 90.0
-            dose = event.dose_rp.value_in("Gy") * b * (t if under_table else 1.0)
-            dose *= (d_rp / d_skin) ** 2
-            bins[(round(p / ANGLE_BIN_DEG), round(s / ANGLE_BIN_DEG))] += dose
-        psd_gy = max(bins.values())
-        coefficients: tuple[Coefficient, ...] = (
-            bsf.coefficient("BSF"),
-            table_t.coefficient("T_table"),
-        )
+    beams = [_beam(e) for e in with_kar]
+    if with_kar and all(beam is not None for beam in beams):
+        try:
+            med = skin_factor("mu_en_ratio_water_air_typical", settings.policy)
+        except ReferenceDataError as exc:
+            out.refuse(None, refusal_reason(exc), f"peak skin dose: {exc}", _PSD)
+            return out
+        b, t, f = bsf.require_value(), table_t.require_value(), med.require_value()
+        psd_gy = peak_skin_dose_gy([x for x in beams if x is not None], b * f, t)
         out.estimates.append(
             build(
                 SKIN,
@@ -243,21 +283,35 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
                 "mGy",
                 PSD_GEOMETRY_PCT,
                 event_uid=None,
-                coefficients=coefficients,
+                coefficients=(
+                    bsf.coefficient("BSF"),
+                    table_t.coefficient("T_table"),
+                    med.coefficient("(mu_en/rho) water/air"),
+                ),
                 inputs=(
                     qty("ka_r_total", total_kar, "Gy", source),
-                    text_input("events", f"{len(with_kar)} with geometry"),
-                    text_input("projections", f"{len(bins)} angle bins of {ANGLE_BIN_DEG:g} deg"),
+                    text_input("events", f"{len(with_kar)} with source distance and angle"),
+                    assumed(
+                        "phantom",
+                        f"elliptical cylinder {2 * SEMI_AXIS_LATERAL_CM:g} x "
+                        f"{2 * SEMI_AXIS_AP_CM:g} cm (adult trunk), axis at the isocentre",
+                    ),
                 ),
-                method="ESTIMATE (no skin map): PSD = max over projection bins of sum Ka,r x BSF "
-                "x T_table (under-table tube) x (d_RP/d_skin)^2; events of one bin assumed to hit "
-                "the same skin area, table translation not tracked",
+                method="ESTIMATE (phantom, no skin map from the device): PSD = max over skin "
+                "points of sum Ka,r x (d_RP/d_point)^2 x BSF x (mu_en/rho)_w/air x T_table "
+                "(under-table beams); overlapping fields add; one transverse plane (table "
+                "translation and secondary angulation not followed)",
             )
         )
         return out
-    b_max = bsf.number("value_high") or bsf.require_value()
-    t_max = table_t.number("value_high") or table_t.require_value()
-    factor = b_max * t_max
+    try:
+        bsf_max = skin_factor("backscatter_factor_max", settings.policy)
+        med_max = skin_factor("mu_en_ratio_water_air_max", settings.policy)
+    except ReferenceDataError as exc:
+        out.refuse(None, refusal_reason(exc), f"peak skin dose bound: {exc}", _PSD)
+        return out
+    b_max, f_max = bsf_max.require_value(), med_max.require_value()
+    factor = b_max * f_max
     out.estimates.append(
         build(
             SKIN,
@@ -267,16 +321,19 @@ def peak_skin_dose(report: DoseReport, settings: EstimationSettings) -> Outcome:
             PSD_BOUND_PCT,
             event_uid=None,
             coefficients=(
-                bsf.coefficient("BSF (upper end)", b_max, "1"),
-                table_t.coefficient("T_table (upper end)", t_max, "1"),
+                bsf_max.coefficient("BSF (largest tabulated)"),
+                med_max.coefficient("(mu_en/rho) water/air (largest tabulated)"),
             ),
             inputs=(
                 qty("ka_r_total", total_kar, "Gy", source),
                 text_input("geometry", "not reported for every event"),
+                assumed("table_transmission", "1 (no table attenuation credited in a bound)"),
             ),
-            method="UPPER BOUND (no geometry): PSD < sum Ka,r x BSF_max x T_max = "
-            f"{total_kar:g} Gy x {factor:.3g}; assumes all fields on one skin spot and skin "
-            "not closer to the source than the reference point",
+            method="UPPER BOUND (no geometry): PSD <= sum Ka,r x BSF_max x (mu_en/rho)_w/air,max"
+            f" = {total_kar:g} Gy x {factor:.3g}; all fields on one skin spot, no table "
+            "attenuation; holds while the skin is not nearer the source than the reference "
+            "point and the displayed Ka,r is accurate (its +/-35 % display tolerance is NOT "
+            "included)",
             upper_bound=True,
         )
     )

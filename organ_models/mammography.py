@@ -26,7 +26,9 @@ from dosewatch.domain.codes import (
     code_key,
     same,
 )
+from dosewatch.domain.errors import UnitError
 from dosewatch.domain.estimate import EstimateOrigin, EstimateQuantity, NotEstimatedReason
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import MammographyIrradiationEvent
 from organ_models.common import (
     EstimationSettings,
@@ -34,6 +36,7 @@ from organ_models.common import (
     Outcome,
     assumed,
     build,
+    finding,
     has_keyword,
     qty,
     text_input,
@@ -98,8 +101,35 @@ def breast_code(event: MammographyIrradiationEvent) -> Code:
     return TISSUE_CODES["breast"]
 
 
-def _is_tomo(event: MammographyIrradiationEvent) -> bool:
-    return has_keyword(words(event.acquisition_protocol, event.comment), ("tomo", "dbt", "3d"))
+#: CID 10002 Irradiation Event Type "113613 Rotational Acquisition": a tomosynthesis sweep
+ROTATIONAL_ACQUISITION = ("DCM", "113613")
+STATIONARY_ACQUISITION = ("DCM", "113611")
+#: reported AGD and Dance disagreeing by more than this are flagged (issue #13 item 11)
+DANCE_CROSS_CHECK_LIMIT = 0.25
+
+
+def _is_tomo(event: MammographyIrradiationEvent) -> tuple[bool, str]:
+    """(tomosynthesis?, how decided): the event type code first, keywords only without it."""
+    if event.event_type is not None:
+        key = code_key(event.event_type)
+        if key == ROTATIONAL_ACQUISITION:
+            return True, "Irradiation Event Type 113613 Rotational Acquisition"
+        return False, f"Irradiation Event Type {event.event_type.value}"
+    tomo = has_keyword(words(event.acquisition_protocol, event.comment), ("tomo", "dbt", "3d"))
+    return tomo, "protocol keywords (no Irradiation Event Type)"
+
+
+def hvl_mm_al(event: MammographyIrradiationEvent) -> float | None:
+    """Half value layer in mm Al: ``mm[Al]`` as sent, or a length unit taken as mm of Al."""
+    hvl = event.half_value_layer
+    if hvl is None:
+        return None
+    if hvl.unit == "mm[Al]":
+        return hvl.value
+    try:
+        return hvl.value_in("mm")
+    except UnitError:
+        return None
 
 
 def g_factor(hvl_mm: float, thickness_cm: float, rows: list[ReferenceRow]) -> float:
@@ -141,8 +171,23 @@ def glandular_dose_for_event(
     out = Outcome()
     uid = event.irradiation_event_uid
     organ = breast_code(event)
+    tomo, tomo_how = _is_tomo(event)
+    dance = Outcome() if tomo else _dance(event, settings, organ)
     if event.average_glandular_dose is not None:
         agd = event.average_glandular_dose.value_in("mGy")
+        findings = []
+        if dance.estimates and agd > 0:
+            computed = dance.estimates[0].value.value
+            diff = abs(computed - agd) / agd
+            if diff > DANCE_CROSS_CHECK_LIMIT:
+                findings.append(
+                    finding(
+                        FindingCode.MODEL_AGD_DANCE_DISAGREES,
+                        f"reported AGD {agd:.3g} mGy and Dance AGD {computed:.3g} mGy differ by "
+                        f"{diff:.0%} (> {DANCE_CROSS_CHECK_LIMIT:.0%})",
+                    )
+                )
+        out.findings.extend(findings)
         out.estimates.append(
             build(
                 REPORTED,
@@ -153,17 +198,43 @@ def glandular_dose_for_event(
                 event_uid=uid,
                 organ=organ,
                 coefficients=(),
-                inputs=(qty("average_glandular_dose", agd, "mGy", "reported by the device"),),
-                method="glandular dose = reported AGD (device Dance-type model)",
+                inputs=(
+                    qty("average_glandular_dose", agd, "mGy", "reported by the device"),
+                    text_input(
+                        "acquisition", ("tomosynthesis" if tomo else "2D") + f" ({tomo_how})"
+                    ),
+                ),
+                method="glandular dose = reported AGD (device Dance-type model)"
+                + ("" if not dance.estimates else "; cross-checked against Dance"),
                 origin=EstimateOrigin.REPORTED,
+                findings=findings,
             )
         )
         return out
+    if tomo:
+        out.refuse(
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            "glandular dose: tomosynthesis without reported AGD (Dance T factor not tabulated; "
+            f"tomosynthesis from {tomo_how})",
+            _Q,
+        )
+        return out
+    return dance
+
+
+def _dance(
+    event: MammographyIrradiationEvent, settings: EstimationSettings, organ: Code
+) -> Outcome:
+    """Dance AGD = K x g x c x s of a 2D event, or the reason why not."""
+    out = Outcome()
+    uid = event.irradiation_event_uid
+    hvl = hvl_mm_al(event)
     missing = [
         name
         for name, value in (
             ("Entrance Exposure at RP", event.entrance_exposure_at_rp),
-            ("Half Value Layer", event.half_value_layer),
+            ("Half Value Layer (mm Al)", hvl),
             ("Compression Thickness", event.compression_thickness),
         )
         if value is None
@@ -171,7 +242,7 @@ def glandular_dose_for_event(
     tf = target_filter(event)
     if tf is None:
         missing.append("target/filter")
-    if missing or tf is None:
+    if missing or tf is None or hvl is None:
         out.refuse(
             uid,
             NotEstimatedReason.MISSING_INPUT,
@@ -179,16 +250,7 @@ def glandular_dose_for_event(
             _Q,
         )
         return out
-    if _is_tomo(event):
-        out.refuse(
-            uid,
-            NotEstimatedReason.NO_COEFFICIENT,
-            "glandular dose: tomosynthesis without reported AGD (T factor not tabulated)",
-            _Q,
-        )
-        return out
     assert event.entrance_exposure_at_rp is not None  # checked above
-    assert event.half_value_layer is not None
     assert event.compression_thickness is not None
     table = load_table("mammography_dance")
     policy = settings.policy
@@ -202,7 +264,6 @@ def glandular_dose_for_event(
         )
         return out
     k = event.entrance_exposure_at_rp.value_in("mGy")
-    hvl = event.half_value_layer.value
     thickness = event.compression_thickness.value_in("cm")
     g_rows = table.select(policy, record_type="g_factor")
     try:

@@ -244,7 +244,19 @@ def estimate_administration(
         key = tissue_key_of(organ_row.get("critical_organ"))
         code = organ_code(key) if key else None
         d = organ_row.number("critical_organ_dose_mGy_per_MBq")
-        if code is not None and d is not None:
+        reported_keys = {tissue_key_of_code(od.organ) for od in admin.organ_doses}
+        if code is not None and d is not None and key in reported_keys:
+            # one counted value per organ: the RRDSR's own organ dose (origin REPORTED) is
+            # the one kept; the coefficient value is only mentioned
+            out.findings.append(
+                finding(
+                    FindingCode.MODEL_REPORTED_ORGAN_COUNTED,
+                    f"{organ_row.get('critical_organ')}: the RRDSR reports this organ dose; it "
+                    f"is the one counted (the coefficient value {d * activity:.3g} mGy is not "
+                    "added as a second value)",
+                )
+            )
+        elif code is not None and d is not None:
             out.estimates.append(
                 build(
                     MODEL,

@@ -114,7 +114,7 @@ REGION_BY_CODE: Final[dict[CodeKey, BodyRegion]] = {
     ("SCT", "774007"): BodyRegion.HEAD_AND_NECK,  # Head and Neck
     ("SCT", "51185008"): BodyRegion.CHEST,  # Thorax (SRT T-D3000 "Chest")
     ("SCT", "43799004"): BodyRegion.CHEST,  # Chest
-    ("SCT", "80891009"): BodyRegion.CHEST,  # Heart (cardiac CT)
+    ("SCT", "80891009"): BodyRegion.CARDIAC,  # Heart (cardiac CT)
     ("SCT", "39607008"): BodyRegion.CHEST,  # Lung
     ("SCT", "122495006"): BodyRegion.CHEST,  # Thoracic spine
     ("SCT", "113345001"): BodyRegion.ABDOMEN_PELVIS,  # Abdomen

@@ -12,13 +12,16 @@ from __future__ import annotations
 from dosewatch.domain.codes import code_key
 from dosewatch.domain.errors import ReferenceDataError
 from dosewatch.domain.estimate import EstimateQuantity, NotEstimatedReason, WeightBasis
+from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import DoseReport, ProjectionIrradiationEvent
 from organ_models.common import (
     EstimationSettings,
     ModelInfo,
     Outcome,
+    assumed,
     build,
     combine_pct,
+    finding,
     has_keyword,
     qty,
     refusal_reason,
@@ -46,7 +49,6 @@ ESD = ModelInfo(
 )
 
 E_PCT = 50.0
-ESD_PCT = combine_pct(10.0, 20.0)  # BSF range, RP taken as skin entrance
 
 #: anatomical structure codes (SCT, SRT normalised) -> exam of radiography_conversion.csv
 EXAM_BY_CODE: dict[tuple[str, str], str] = {
@@ -153,8 +155,34 @@ def effective_dose_for_event(
     return out
 
 
+#: CID 10025 Radiation Reference Point "113941 In Detector Plane": Dose (RP) is the incident
+#: air kerma at the image receptor, not at the skin
+IN_DETECTOR_PLANE = ("DCM", "113941")
+#: assumed patient thickness plus table/grid-to-detector gap (cm) for trunk and skull
+#: projections when the RP is in the detector plane: skin at SID - 25 cm (assumption; the
+#: inverse-square factor is then (SID / (SID - 25))^2, 1.6-1.9 at SID 100-120 cm)
+ASSUMED_SKIN_TO_DETECTOR_CM = 25.0
+SKIN_DISTANCE_ASSUMED_PCT = 25.0
+#: reference point not stated: taken as the skin entrance, with the doubt stated
+RP_UNSTATED_PCT = 40.0
+_TRUNK_OR_SKULL = frozenset(
+    {"chest", "abdomen", "pelvis", "lumbar_spine", "thoracic_spine", "cervical_spine", "skull"}
+)
+
+
+def _in_detector_plane(event: ProjectionIrradiationEvent) -> bool:
+    rp = event.reference_point_definition
+    if rp is None:
+        return False
+    if isinstance(rp, str):
+        return "detector plane" in rp.lower()
+    return code_key(rp) == IN_DETECTOR_PLANE
+
+
 def entrance_surface_dose_for_event(
-    event: ProjectionIrradiationEvent, settings: EstimationSettings
+    event: ProjectionIrradiationEvent,
+    settings: EstimationSettings,
+    report: DoseReport | None = None,
 ) -> Outcome:
     out = Outcome()
     uid = event.irradiation_event_uid
@@ -173,18 +201,71 @@ def entrance_surface_dose_for_event(
         return out
     kar = event.dose_rp.value_in("mGy")
     b = bsf.require_value()
+    parts = [10.0, 20.0]  # BSF range; reference point / skin distance
+    inputs = [qty("dose_rp", kar, "mGy", "event Dose (RP)")]
+    geometry = 1.0
+    how = "reference point taken as the skin entrance"
+    if _in_detector_plane(event):
+        exam = exam_of(event, report) if report is not None else None
+        sid = event.distance_source_to_detector
+        if sid is None or exam not in _TRUNK_OR_SKULL:
+            out.refuse(
+                uid,
+                NotEstimatedReason.MISSING_INPUT,
+                "entrance surface dose: Dose (RP) is in the detector plane and the "
+                + (
+                    "source-to-detector distance is not reported"
+                    if sid is None
+                    else "exam (hence patient thickness) is not a trunk or skull projection"
+                )
+                + "; taking it as the skin dose would be 1.4-1.8x too low",
+                _ESD,
+            )
+            return out
+        sid_cm = sid.value_in("cm")
+        skin_cm = sid_cm - ASSUMED_SKIN_TO_DETECTOR_CM
+        if skin_cm <= 0:
+            out.refuse(
+                uid,
+                NotEstimatedReason.MISSING_INPUT,
+                f"entrance surface dose: source-to-detector distance {sid_cm:g} cm too short",
+                _ESD,
+            )
+            return out
+        geometry = (sid_cm / skin_cm) ** 2
+        parts[1] = SKIN_DISTANCE_ASSUMED_PCT
+        inputs += [
+            qty("source_to_detector", sid_cm, "cm", "Distance Source to Detector"),
+            assumed(
+                "skin_to_detector",
+                f"patient thickness + gap assumed for a {exam} projection",
+                ASSUMED_SKIN_TO_DETECTOR_CM,
+                "cm",
+            ),
+        ]
+        how = f"RP in the detector plane: x (SID/d_skin)^2 = {geometry:.3g}"
+    elif event.reference_point_definition is None:
+        parts[1] = RP_UNSTATED_PCT
+        out.findings.append(
+            finding(
+                FindingCode.MODEL_REFERENCE_POINT_UNSTATED,
+                "Dose (RP) without a reference point definition: taken as the skin entrance "
+                "(if it is the detector plane the ESD is 1.4-1.8x higher)",
+            )
+        )
+        inputs.append(assumed("reference_point", "not stated: taken as the skin entrance"))
     out.estimates.append(
         build(
             ESD,
             EstimateQuantity.ENTRANCE_SURFACE_DOSE,
-            kar * b,
+            kar * geometry * b,
             "mGy",
-            ESD_PCT,
+            combine_pct(*parts),
             event_uid=uid,
             coefficients=(bsf.coefficient("BSF"),),
-            inputs=(qty("dose_rp", kar, "mGy", "event Dose (RP)"),),
-            method=f"ESD = Ka,RP x BSF = {kar:g} mGy x {b:g} (reference point taken as the skin "
-            "entrance)",
+            inputs=inputs,
+            method=f"ESD = Ka,RP x (d_RP/d_skin)^2 x BSF = {kar:g} mGy x {geometry:.3g} x {b:g} "
+            f"({how})",
         )
     )
     return out

@@ -132,6 +132,8 @@ def ssde_for_event(
     if event.ctdivol is None:
         out.refuse(uid, NotEstimatedReason.MISSING_INPUT, "ssde: no Mean CTDIvol in the event", _Q)
         return out
+    if region is not None and region.is_head:
+        return _head(event, uid)
     ctdivol = event.ctdivol.value_in("mGy")
     phantom, phantom_assumed = event_phantom(event, region)
     if event.water_equivalent_diameter is not None:
@@ -219,5 +221,39 @@ def ssde_for_event(
             method=f"SSDE = a*exp(-b*D) x CTDIvol, D = {diameter:.1f} cm",
             findings=findings,
         )
+    )
+    return out
+
+
+def _head(event: CtIrradiationEvent, uid: str | None) -> Outcome:
+    """Head CT: the AAPM 204 fit is for bodies; AAPM Report 293 is the head method.
+
+    The AAPM 293 fit constants are in the reference additions only as a secondary
+    transcription (level ``agreed_secondary``, not a verification level of the reference
+    README): not used. A scanner-reported SSDE is kept as reported; otherwise refused.
+    """
+    out = Outcome()
+    if event.ssde is not None:
+        out.estimates.append(
+            build(
+                REPORTED,
+                EstimateQuantity.SSDE,
+                event.ssde.value_in("mGy"),
+                "mGy",
+                UNCERTAINTY_REPORTED_PCT,
+                event_uid=uid,
+                coefficients=(),
+                inputs=(EstimateInput("ssde_reported", event.ssde, text="scanner SSDE (head)"),),
+                method="SSDE kept as reported by the scanner (head CT; method not stated)",
+                origin=EstimateOrigin.REPORTED,
+            )
+        )
+        return out
+    out.refuse(
+        uid,
+        NotEstimatedReason.NO_COEFFICIENT,
+        "ssde: head CT needs the AAPM Report 293 head fit f_H(D_w); it is not verified in the "
+        "reference data (the AAPM 204 body fit is not applied to heads)",
+        _Q,
     )
     return out

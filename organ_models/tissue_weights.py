@@ -88,13 +88,23 @@ def effective_dose_from_organs(
     basis: WeightBasis = WeightBasis.ICRP103,
     sex: str | None = None,
     policy: ReferencePolicy | None = None,
+    *,
+    female_doses_mgy: Mapping[str, float] | None = None,
 ) -> float:
     """Effective dose (mSv) from organ absorbed doses (mGy) keyed by tissue key.
+
+    ICRP 103 (``E = sum_T w_T (H_T^M + H_T^F)/2``, shared/reference/README.md section 1): E is
+    always **sex-averaged**, whatever the patient's sex: ``doses_mgy`` are the male (or the only)
+    phantom's doses, ``female_doses_mgy`` the female phantom's (the same doses when None),
+    gonads are testes for the male and ovaries for the female term, and each term has its own
+    13-tissue remainder. ``sex`` only matters for ICRP 60.
 
     Raises :class:`ModelNotApplicableError` naming the missing tissues when the organ set is
     incomplete.
     """
     weights = tissue_weights(basis, policy)
+    if basis is WeightBasis.ICRP103:
+        return _icrp103_sex_averaged(weights, doses_mgy, female_doses_mgy or doses_mgy)
     missing: list[str] = []
     total = 0.0
     for tissue, w in weights.named.items():
@@ -103,17 +113,10 @@ def effective_dose_from_organs(
             missing.append(tissue)
             continue
         total += w * dose
-    members = list(weights.remainder_members)
-    if basis is WeightBasis.ICRP103:
-        if sex == "M":
-            members.remove("uterus_cervix")
-        elif sex == "F":
-            members.remove("prostate")
-    else:
-        # ICRP 60 lists brain under its own key for the remainder
-        members = ["brain" if m == "brain_icrp60_remainder" else m for m in members]
-        if sex == "M" and "uterus_cervix" in members:
-            members.remove("uterus_cervix")
+    # ICRP 60 lists brain under its own key for the remainder
+    members = ["brain" if m == "brain_icrp60_remainder" else m for m in weights.remainder_members]
+    if sex == "M" and "uterus_cervix" in members:
+        members.remove("uterus_cervix")
     remainder_doses = [doses_mgy[m] for m in members if m in doses_mgy]
     missing.extend(m for m in members if m not in doses_mgy)
     if missing:
@@ -129,3 +132,38 @@ def effective_dose_from_organs(
             )
     total += weights.remainder_weight * (sum(remainder_doses) / len(remainder_doses))
     return total
+
+
+def _sex_term(
+    weights: TissueWeights, doses: Mapping[str, float], sex: str, missing: list[str]
+) -> float:
+    """sum_T w_T H_T for one sex of the reference person (ICRP 103)."""
+    total = 0.0
+    for tissue, w in weights.named.items():
+        dose = _gonads(doses, sex) if tissue == "gonads" else doses.get(tissue)
+        if dose is None:
+            missing.append(f"{tissue} ({sex})" if tissue == "gonads" else tissue)
+            continue
+        total += w * dose
+    other = "uterus_cervix" if sex == "M" else "prostate"
+    members = [m for m in weights.remainder_members if m != other]
+    present = [doses[m] for m in members if m in doses]
+    missing.extend(m for m in members if m not in doses)
+    if present:
+        total += weights.remainder_weight * (sum(present) / len(present))
+    return total
+
+
+def _icrp103_sex_averaged(
+    weights: TissueWeights, male: Mapping[str, float], female: Mapping[str, float]
+) -> float:
+    missing: list[str] = []
+    e_male = _sex_term(weights, male, "M", missing)
+    e_female = _sex_term(weights, female, "F", missing)
+    if missing:
+        unique = list(dict.fromkeys(missing))
+        raise ModelNotApplicableError(
+            "organ set incomplete for ICRP103 sex-averaged effective dose: missing "
+            + ", ".join(unique)
+        )
+    return 0.5 * (e_male + e_female)

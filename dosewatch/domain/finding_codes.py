@@ -670,6 +670,42 @@ class FindingCode(enum.StrEnum):
         "E from reported organ doses differs from coefficient x activity",
         "both kept",
     )
+    MODEL_REPORTED_ORGAN_COUNTED = (
+        "model.reported_organ_counted",
+        _I,
+        "the report gives an organ dose that a coefficient also estimates",
+        "the reported value is the one counted; the coefficient value is only mentioned",
+    )
+    MODEL_AGD_DANCE_DISAGREES = (
+        "model.agd_dance_disagrees",
+        _W,
+        "the reported AGD and the Dance AGD from the exposure factors differ by more than 25 %",
+        "the reported AGD kept; both values named",
+    )
+    MODEL_KV_ABOVE_TABLE = (
+        "model.kv_above_table",
+        _W,
+        "tube voltage above the highest tabulated kV of the k table",
+        "the highest tabulated kV used; uncertainty widened",
+    )
+    MODEL_CARDIAC_CHEST_K = (
+        "model.cardiac_chest_k",
+        _W,
+        "cardiac CT without a verified cardiac k",
+        "the chest k used; uncertainty widened",
+    )
+    MODEL_PHANTOM_CONVENTION_UNCONFIRMED = (
+        "model.phantom_convention_unconfirmed",
+        _W,
+        "the CTDI phantom of the k factor is not confirmed by its source",
+        "the DLP converted to the assumed phantom; uncertainty widened",
+    )
+    MODEL_REFERENCE_POINT_UNSTATED = (
+        "model.reference_point_unstated",
+        _W,
+        "Dose (RP) without a reference point definition",
+        "taken as the skin entrance; uncertainty widened",
+    )
     PATIENT_IMPLAUSIBLE = (
         "patient.implausible",
         _W,
