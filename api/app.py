@@ -16,8 +16,10 @@ from api.config import ServiceSettings
 from api.problems import install as install_problems
 from api.schemas import Me
 from api.security import Anyone
+from dosewatch.cumulative.alerts import on_recorded as alert_hook
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import make_engine, session_factory, upgrade
+from dosewatch.nrd.store import on_study_recorded as nrd_study_hook
 
 
 def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastAPI:
@@ -41,7 +43,10 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.ingestor = Ingestor(settings, engine)
+    # STOW-RS records through the same use case and the same hooks as the CLI ingest
+    app.state.ingestor = Ingestor(
+        settings, engine, on_recorded=alert_hook, on_study_recorded=nrd_study_hook
+    )
     secret = settings.secret_key or secrets.token_urlsafe(32)  # non-production: per process
     app.state.form_secret = secret.encode()
     install_problems(app)

@@ -54,7 +54,13 @@ def listen(
         )
         engine = db.engine_from_settings(settings)
         db.upgrade(engine)
-        listener = Listener(config, Ingestor(settings, engine))
+        from dosewatch.cumulative.alerts import on_recorded
+        from dosewatch.nrd.store import on_study_recorded
+
+        ingestor = Ingestor(
+            settings, engine, on_recorded=on_recorded, on_study_recorded=on_study_recorded
+        )
+        listener = Listener(config, ingestor)
     except DoseWatchError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -101,8 +101,13 @@ def ingest(
     except DoseWatchError as exc:
         raise _fail(exc) from exc
     from dosewatch.cumulative.alerts import on_recorded  # alerts raised at ingest
+    from dosewatch.nrd.store import on_study_recorded  # patient facts + NRD indicators
 
-    ingestor = Ingestor(settings, engine, on_recorded=on_recorded) if n_workers <= 1 else None
+    ingestor = (
+        Ingestor(settings, engine, on_recorded=on_recorded, on_study_recorded=on_study_recorded)
+        if n_workers <= 1
+        else None
+    )
     if n_workers > 1:
         engine.dispose()  # workers open their own connections
     started = time.perf_counter()
@@ -147,6 +152,7 @@ def ingest(
                 on_outcome=update_bar,
                 ingestor=ingestor,
                 on_recorded=on_recorded,
+                on_study_recorded=on_study_recorded,
             )
         except DoseWatchError as exc:
             raise _fail(exc) from exc
@@ -415,7 +421,12 @@ def quarantine_retry(
     sessions = db.session_factory(engine)
     with sessions() as session:
         entries = quarantine_store.open_entries(session)
-    ingestor = Ingestor(settings, engine)
+    from dosewatch.cumulative.alerts import on_recorded
+    from dosewatch.nrd.store import on_study_recorded
+
+    ingestor = Ingestor(
+        settings, engine, on_recorded=on_recorded, on_study_recorded=on_study_recorded
+    )
     resolved = still = 0
     for entry in entries:
         path = Path(entry.stored_path) if entry.stored_path else None

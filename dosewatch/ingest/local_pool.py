@@ -25,7 +25,7 @@ from typing import Any
 
 from dosewatch import gc_policy
 from dosewatch.domain.errors import DoseWatchError
-from dosewatch.ingest.pipeline import Ingestor, Outcome, RecordedHook
+from dosewatch.ingest.pipeline import Ingestor, Outcome, RecordedHook, StudyHook
 from dosewatch.ledger.identity import SourceInfo
 from dosewatch.settings import Settings
 
@@ -86,9 +86,15 @@ def iter_files(
 _INGESTOR: Ingestor | None = None
 
 
-def _init_worker(settings_data: dict[str, Any], on_recorded: RecordedHook | None = None) -> None:
+def _init_worker(
+    settings_data: dict[str, Any],
+    on_recorded: RecordedHook | None = None,
+    on_study_recorded: StudyHook | None = None,
+) -> None:
     global _INGESTOR
-    _INGESTOR = Ingestor(Settings(**settings_data), on_recorded=on_recorded)
+    _INGESTOR = Ingestor(
+        Settings(**settings_data), on_recorded=on_recorded, on_study_recorded=on_study_recorded
+    )
     gc_policy.freeze_after_setup()
 
 
@@ -138,11 +144,13 @@ def run(
     on_outcome: Callable[[Summary], None] | None = None,
     ingestor: Ingestor | None = None,
     on_recorded: RecordedHook | None = None,
+    on_study_recorded: StudyHook | None = None,
 ) -> Summary:
     """Ingest every file under ``paths``; ``on_outcome`` is called after each file.
 
-    ``on_recorded`` (a module-level function, so that worker processes can receive it) is
-    the ingestor's per-report hook (alert evaluation).
+    ``on_recorded`` and ``on_study_recorded`` (module-level functions, so that worker
+    processes can receive them) are the ingestor's per-report hooks (alert evaluation; patient
+    facts and NRD indicators).
     """
     summary = Summary()
 
@@ -151,7 +159,9 @@ def run(
 
     files = iter_files(paths, skipped)
     if workers <= 1:
-        local = ingestor or Ingestor(settings, on_recorded=on_recorded)
+        local = ingestor or Ingestor(
+            settings, on_recorded=on_recorded, on_study_recorded=on_study_recorded
+        )
         for path in files:
             source = SourceInfo(str(path), calling_ae, establishment)
             try:
@@ -170,7 +180,7 @@ def run(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(settings_data, on_recorded),
+        initargs=(settings_data, on_recorded, on_study_recorded),
     ) as pool:
         pending: set[Future[list[Outcome | str]]] = set()
 

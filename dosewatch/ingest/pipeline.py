@@ -76,6 +76,9 @@ ParseFn = Callable[..., ParseResult]
 #: injected by the entry point (e.g. ``dosewatch.cumulative.alerts.on_recorded``): the ledger
 #: never imports the packages that build on it
 RecordedHook = Callable[[Session, int], None]
+#: likewise, with the recorded study's id and the report (e.g.
+#: ``dosewatch.nrd.store.on_study_recorded``: patient facts and NRD indicators per study)
+StudyHook = Callable[[Session, int, DoseReport], None]
 
 _kill_counts: dict[str, int] = {}
 
@@ -223,6 +226,7 @@ class Ingestor:
         parser: ParseFn = parse,
         with_estimates: bool = True,
         on_recorded: RecordedHook | None = None,
+        on_study_recorded: StudyHook | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.effective_database_url())
@@ -233,6 +237,8 @@ class Ingestor:
         self.with_estimates = with_estimates
         #: called inside each report's transaction with the person id (alert evaluation)
         self.on_recorded = on_recorded
+        #: called inside each report's transaction with the study id and the report
+        self.on_study_recorded = on_study_recorded
         self._for_update = self.engine.dialect.name == "postgresql"
 
     # ---------------------------------------------------------------- entry points
@@ -282,8 +288,8 @@ class Ingestor:
             try:
                 with transaction(self.sessions) as session:
                     outcome = self._record(session, prepared, source)
-                    if self.on_recorded is not None:
-                        self._after_record(session, prepared.result.report.sop_instance_uid)
+                    if self.on_recorded is not None or self.on_study_recorded is not None:
+                        self._after_record(session, prepared.result.report)
                     checkpoint("before_commit")
                 checkpoint("after_commit")
                 return outcome
@@ -302,12 +308,17 @@ class Ingestor:
             sop_instance_uid=prepared.result.report.sop_instance_uid,
         )
 
-    def _after_record(self, session: Session, sop_instance_uid: str) -> None:
-        person_id = session.scalar(
-            select(Study.person_id)
+    def _after_record(self, session: Session, report: DoseReport) -> None:
+        row = session.execute(
+            select(Study.id, Study.person_id)
             .join(ReportRow, ReportRow.study_id == Study.id)
-            .where(ReportRow.sop_instance_uid == sop_instance_uid)
-        )
+            .where(ReportRow.sop_instance_uid == report.sop_instance_uid)
+        ).first()
+        if row is None:
+            return
+        study_id, person_id = row
+        if self.on_study_recorded is not None:
+            self.on_study_recorded(session, study_id, report)
         if person_id is not None and self.on_recorded is not None:
             self.on_recorded(session, person_id)
 

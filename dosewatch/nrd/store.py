@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dosewatch.domain.report import PatientFacts
+from dosewatch.domain.report import DoseReport, PatientFacts
 from dosewatch.ledger.models import Device, EventRow, Person, ReportRow, ReportStatus, Study
 from dosewatch.ledger.nrd_models import NrdEvaluationRow, NrdStudyFacts
 from dosewatch.nrd.evaluation import (
@@ -62,6 +62,21 @@ def record_patient_facts(
         facts.height_m = patient.height.value_in("m")
     facts.requested_procedure = requested_procedure or facts.requested_procedure
     facts.protocol = protocol or facts.protocol
+
+
+def on_study_recorded(session: Session, study_id: int, report: DoseReport) -> None:
+    """The ingest hook (injected by the entry points): keep the patient facts the report
+    carries at its study, then recompute the study's NRD indicators from its counted events."""
+    protocols = [p for p in (getattr(e, "acquisition_protocol", None) for e in report.events) if p]
+    record_patient_facts(
+        session,
+        study_id,
+        report.patient,
+        requested_procedure=report.study.requested_procedure_description,
+        protocol=protocols[0] if protocols else None,
+    )
+    session.flush()
+    refresh_indicators(session, [study_id])
 
 
 def _new_facts(session: Session, study_id: int) -> NrdStudyFacts:

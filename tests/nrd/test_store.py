@@ -19,6 +19,7 @@ from dosewatch.domain.errors import InputError, ReferenceDataError
 from dosewatch.domain.report import PatientFacts
 from dosewatch.domain.units import Quantity
 from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger.db import make_engine
 from dosewatch.ledger.models import AuditEvent, Study
 from dosewatch.ledger.nrd_models import (
     NrdEvaluationRow,
@@ -233,3 +234,27 @@ def test_indicators_refreshed_from_ingested_events(ingestor: Ingestor, engine: E
         facts = session.get(NrdStudyFacts, study_id)
         assert facts is not None and facts.modality == "CT"
         assert (facts.acquisitions, facts.dlp_mgy_cm, facts.ctdivol_mgy) == (2, 300.0, 5.0)
+
+
+def test_ingest_records_patient_facts_and_indicators_through_the_hook(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CT-RDSR-Siemens_Flash-TAP-SS.dcm: 67 y, 87 kg, 1.86 m in its header (tests/data README)
+    sample = Path(__file__).parents[1] / "data/openrem/CT-RDSR-Siemens_Flash-TAP-SS.dcm"
+    monkeypatch.setenv("DOSEWATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("DOSEWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DOSEWATCH_PSEUDONYM_KEY", "k")
+    result = CliRunner().invoke(app, ["ingest", str(sample), "--json"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            facts = session.scalars(select(NrdStudyFacts)).one()
+            assert (facts.age_years, facts.weight_kg, facts.height_m) == pytest.approx(
+                (67.0, 87.0, 1.86)
+            )
+            assert facts.modality == "CT" and facts.acquisitions >= 1
+            assert facts.dlp_mgy_cm is not None and facts.dlp_mgy_cm > 0
+            assert facts.requested_procedure == "CT Thorax abdomen and pelvis with contrast"
+    finally:
+        engine.dispose()
