@@ -245,18 +245,19 @@ def estimate_administration(
         code = organ_code(key) if key else None
         d = organ_row.number("critical_organ_dose_mGy_per_MBq")
         reported_keys = {tissue_key_of_code(od.organ) for od in admin.organ_doses}
-        if code is not None and d is not None and key in reported_keys:
-            # one counted value per organ: the RRDSR's own organ dose (origin REPORTED) is
-            # the one kept; the coefficient value is only mentioned
-            out.findings.append(
-                finding(
-                    FindingCode.MODEL_REPORTED_ORGAN_COUNTED,
-                    f"{organ_row.get('critical_organ')}: the RRDSR reports this organ dose; it "
-                    f"is the one counted (the coefficient value {d * activity:.3g} mGy is not "
-                    "added as a second value)",
+        if code is not None and d is not None:
+            # the RRDSR may report this organ too: both values are kept (the reported one with
+            # origin REPORTED), and the ledger counts the reported one (one counted value per
+            # organ slot, dosewatch.ledger.estimates); the finding says so
+            if key in reported_keys:
+                out.findings.append(
+                    finding(
+                        FindingCode.MODEL_REPORTED_ORGAN_COUNTED,
+                        f"{organ_row.get('critical_organ')}: the RRDSR reports this organ dose; "
+                        f"it is the one counted (the coefficient value {d * activity:.3g} mGy "
+                        "is kept beside it, not added)",
+                    )
                 )
-            )
-        elif code is not None and d is not None:
             out.estimates.append(
                 build(
                     MODEL,

@@ -674,7 +674,7 @@ class FindingCode(enum.StrEnum):
         "model.reported_organ_counted",
         _I,
         "the report gives an organ dose that a coefficient also estimates",
-        "the reported value is the one counted; the coefficient value is only mentioned",
+        "both kept; the reported value is the one counted",
     )
     MODEL_AGD_DANCE_DISAGREES = (
         "model.agd_dance_disagrees",
