@@ -54,6 +54,7 @@ from dosewatch.ledger.models import (
     ReportStatus,
     Study,
 )
+from dosewatch.ledger.nrd_models import NrdStudyFacts
 from dosewatch.settings import Settings
 from rdsr_parsers import ParseResult, parse
 
@@ -650,6 +651,8 @@ class Ingestor:
                 select(AlertRow.id).where(AlertRow.study_id == study.id).limit(1)
             )
         if remaining is None:
+            # derived per-study rows go with the study (the hooks rebuild them on re-record)
+            session.execute(delete(NrdStudyFacts).where(NrdStudyFacts.study_id == study.id))
             session.delete(study)
             session.flush()
         else:

@@ -258,3 +258,28 @@ def test_ingest_records_patient_facts_and_indicators_through_the_hook(
             assert facts.requested_procedure == "CT Thorax abdomen and pelvis with contrast"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("first", ["RF-RDSR-Siemens-Zee.dcm", "RF-RDSR-Siemens-Zee_adjusted.dcm"])
+def test_a_resent_version_with_the_hooks_keeps_one_facts_row(
+    first: str, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the two files share a SOP Instance UID with different content: the ranked version wins
+    # (retract and re-record); the per-study facts must follow the study, not block its removal
+    names = [first, *{"RF-RDSR-Siemens-Zee.dcm", "RF-RDSR-Siemens-Zee_adjusted.dcm"} - {first}]
+    monkeypatch.setenv("DOSEWATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("DOSEWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DOSEWATCH_PSEUDONYM_KEY", "k")
+    for name in names:
+        sample = Path(__file__).parents[1] / "data/openrem" / name
+        result = CliRunner().invoke(app, ["ingest", str(sample), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout.strip().splitlines()[-1])["quarantined"] == 0
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            studies = session.scalars(select(Study.id)).all()
+            facts = session.scalars(select(NrdStudyFacts.study_id)).all()
+            assert len(studies) == 1 and facts == studies
+    finally:
+        engine.dispose()
