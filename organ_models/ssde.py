@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dosewatch.domain.errors import ModelNotApplicableError, ReferenceDataError
 from dosewatch.domain.estimate import (
     Coefficient,
+    Estimate,
     EstimateInput,
     EstimateOrigin,
     EstimateQuantity,
@@ -147,17 +148,11 @@ def ssde_for_event(
     else:
         if event.ssde is not None:
             out.estimates.append(
-                build(
-                    REPORTED,
-                    EstimateQuantity.SSDE,
-                    event.ssde.value_in("mGy"),
-                    "mGy",
-                    UNCERTAINTY_REPORTED_PCT,
-                    event_uid=uid,
-                    coefficients=(),
-                    inputs=(EstimateInput("ssde_reported", event.ssde, text="scanner SSDE"),),
-                    method="SSDE kept as reported by the scanner (no size metric to recompute)",
-                    origin=EstimateOrigin.REPORTED,
+                _reported_ssde(
+                    event.ssde,
+                    uid,
+                    "scanner SSDE",
+                    "SSDE kept as reported by the scanner (no size metric to recompute)",
                 )
             )
         else:
@@ -235,17 +230,11 @@ def _head(event: CtIrradiationEvent, uid: str | None) -> Outcome:
     out = Outcome()
     if event.ssde is not None:
         out.estimates.append(
-            build(
-                REPORTED,
-                EstimateQuantity.SSDE,
-                event.ssde.value_in("mGy"),
-                "mGy",
-                UNCERTAINTY_REPORTED_PCT,
-                event_uid=uid,
-                coefficients=(),
-                inputs=(EstimateInput("ssde_reported", event.ssde, text="scanner SSDE (head)"),),
-                method="SSDE kept as reported by the scanner (head CT; method not stated)",
-                origin=EstimateOrigin.REPORTED,
+            _reported_ssde(
+                event.ssde,
+                uid,
+                "scanner SSDE (head)",
+                "SSDE kept as reported by the scanner (head CT; method not stated)",
             )
         )
         return out
@@ -257,3 +246,19 @@ def _head(event: CtIrradiationEvent, uid: str | None) -> Outcome:
         _Q,
     )
     return out
+
+
+def _reported_ssde(ssde: Quantity, uid: str | None, what: str, method: str) -> Estimate:
+    """The scanner's own SSDE, kept as reported (origin REPORTED, never recomputed)."""
+    return build(
+        REPORTED,
+        EstimateQuantity.SSDE,
+        ssde.value_in("mGy"),
+        "mGy",
+        UNCERTAINTY_REPORTED_PCT,
+        event_uid=uid,
+        coefficients=(),
+        inputs=(EstimateInput("ssde_reported", ssde, text=what),),
+        method=method,
+        origin=EstimateOrigin.REPORTED,
+    )
