@@ -29,7 +29,6 @@ class ReportTotals:
     agd_left_mgy: float | None = None
     agd_right_mgy: float | None = None
     activity_mbq: float | None = None
-    fluoro_time_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,6 @@ def report_totals(report: DoseReport) -> ReportTotals:
         agd_left_mgy=agd_left,
         agd_right_mgy=agd_right,
         activity_mbq=_sum(activities),
-        fluoro_time_s=_sum([_v(p.total_fluoro_time, "s") for p in planes]),
     )
 
 

@@ -41,7 +41,7 @@ from dosewatch.domain.estimate import Estimate
 from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
 from dosewatch.domain.report import DoseReport, SourceKind
-from dosewatch.domain.totals import report_totals
+from dosewatch.domain.units import Quantity
 from dosewatch.ledger import dedup, identity, quarantine
 from dosewatch.ledger import estimates as estimate_ledger
 from dosewatch.ledger.alert_models import AlertRow
@@ -749,14 +749,22 @@ def _set_study_facts(
     study.study_description = _cut(report.study.study_description)
 
 
+def _total(values: list[Quantity | None], unit: str) -> float | None:
+    present = [v.value_in(unit) for v in values if v is not None]
+    return sum(present) if present else None
+
+
 def _totals(report: DoseReport) -> dict[str, float | None]:
-    """The report-row totals, from the one definition in ``dosewatch.domain.totals``."""
-    t = report_totals(report)
+    planes = report.projection_accumulated
     return {
-        "dlp_total_mgy_cm": t.dlp_mgy_cm,
-        "kap_total_gy_cm2": t.kap_gy_cm2,
-        "ka_r_total_gy": t.ka_r_gy,
-        "fluoro_time_total_s": t.fluoro_time_s,
+        "dlp_total_mgy_cm": (
+            report.ct_accumulated.dlp_total.value_in("mGy.cm")
+            if report.ct_accumulated and report.ct_accumulated.dlp_total
+            else None
+        ),
+        "kap_total_gy_cm2": _total([p.dose_area_product_total for p in planes], "Gy.cm2"),
+        "ka_r_total_gy": _total([p.dose_rp_total for p in planes], "Gy"),
+        "fluoro_time_total_s": _total([p.total_fluoro_time for p in planes], "s"),
     }
 
 
