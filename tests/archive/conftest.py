@@ -16,7 +16,7 @@ from dosewatch.ingest import Ingestor
 from dosewatch.ledger.db import make_engine, upgrade
 from dosewatch.settings import Settings
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "openrem"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "openrem"  # the bundled copy
 ALLOW = {"MODALITY1": "HOPITAL_A", "MODALITY2": "CLINIQUE_B"}
 
 
