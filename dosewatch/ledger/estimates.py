@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from dosewatch.domain import codes
 from dosewatch.domain.estimate import Estimate, EstimateOrigin, NotEstimated
@@ -48,6 +49,9 @@ from dosewatch.ledger.models import EstimateRow, EventRow, ReportRow, ReportStat
 
 #: finding code of a quantity the organ models did not estimate (see :func:`not_estimated_finding`)
 NOT_ESTIMATED = FindingCode.MODEL_NOT_ESTIMATED
+#: the tables behind the ORM classes, for the lean record path (Core statements, no ORM objects)
+ESTIMATE_TABLE = cast(Table, EstimateRow.__table__)
+ESTIMATE_INPUT_TABLE = cast(Table, EstimateInputRow.__table__)
 #: the slot target of a study-level estimate (never an event key: those are UIDs, ``h:`` or ``#``)
 STUDY_TARGET = "study"
 
@@ -160,43 +164,54 @@ def add(
         if keys
         else {}
     )
-    rows: list[tuple[EstimateRow, Estimate]] = []
+    rows: list[dict[str, Any]] = []
     for estimate in estimates:
         organ = estimate.organ
         basis = None if estimate.basis is None else estimate.basis.value
         target = estimate.event_uid or STUDY_TARGET
-        row = EstimateRow(
-            report_id=report.id,
-            study_id=study_id,
-            event_id=event_ids.get(estimate.event_uid) if estimate.event_uid else None,
-            quantity=estimate.quantity.value,
-            organ_scheme=None if organ is None else organ.scheme_designator,
-            organ_value=None if organ is None else organ.value,
-            organ_meaning=None if organ is None else organ.meaning[:200],
-            value=estimate.value.value,
-            unit=estimate.value.unit,
-            uncertainty_pct=estimate.uncertainty_pct,
-            model_id=estimate.model_id,
-            model_version=estimate.model_version,
-            table_version=estimate.table_version,
-            basis=basis,
-            indicative=estimate.indicative,
-            upper_bound=estimate.upper_bound,
-            method=estimate.method,
-            inputs=inputs_json(estimate),
-            current=False,
-            created_at=report.received_at,
-            slot_key=slot_key(target[:80], estimate.quantity.value, codes.code_str(organ), basis),
-            origin=estimate.origin.value,
-            selection=Selection.ALTERNATIVE.value,
-            selection_reason="not yet elected",
+        rows.append(
+            {
+                "report_id": report.id,
+                "study_id": study_id,
+                "event_id": event_ids.get(estimate.event_uid) if estimate.event_uid else None,
+                "quantity": estimate.quantity.value,
+                "organ_scheme": None if organ is None else organ.scheme_designator,
+                "organ_value": None if organ is None else organ.value,
+                "organ_meaning": None if organ is None else organ.meaning[:200],
+                "value": estimate.value.value,
+                "unit": estimate.value.unit,
+                "uncertainty_pct": estimate.uncertainty_pct,
+                "model_id": estimate.model_id,
+                "model_version": estimate.model_version,
+                "table_version": estimate.table_version,
+                "basis": basis,
+                "indicative": estimate.indicative,
+                "upper_bound": estimate.upper_bound,
+                "method": estimate.method,
+                "inputs": inputs_json(estimate),
+                "current": False,
+                "created_at": report.received_at,
+                "slot_key": slot_key(
+                    target[:80], estimate.quantity.value, codes.code_str(organ), basis
+                ),
+                "origin": estimate.origin.value,
+                "selection": Selection.ALTERNATIVE.value,
+                "selection_reason": "not yet elected",
+            }
         )
-        session.add(row)
-        rows.append((row, estimate))
-    session.flush()
-    for row, estimate in rows:
-        for values in typed_inputs(estimate):
-            session.add(EstimateInputRow(estimate_id=row.id, **values))
+    # The lean record path (issue 14): one multi-row INSERT ... RETURNING for the estimates,
+    # one executemany for their inputs — no ORM objects, no per-row flush.
+    table = ESTIMATE_TABLE
+    ids = session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    inputs = [
+        {"estimate_id": estimate_id, **values}
+        for estimate_id, estimate in zip(ids, estimates, strict=True)
+        for values in typed_inputs(estimate)
+    ]
+    if inputs:
+        session.execute(insert(ESTIMATE_INPUT_TABLE), inputs)
 
 
 # --------------------------------------------------------------------------- election
@@ -205,7 +220,28 @@ def add(
 Decision = tuple[bool, Selection, str]
 
 
-def preference(row: EstimateRow, provider: int | None, position: dict[int, int]) -> tuple[Any, ...]:
+class SlotRow(Protocol):
+    """What the election reads of an estimate (an :class:`EstimateRow` or a selected row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def report_id(self) -> int: ...
+    @property
+    def event_id(self) -> int | None: ...
+    @property
+    def slot_key(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def model_version(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+
+
+def preference(row: SlotRow, provider: int | None, position: dict[int, int]) -> tuple[Any, ...]:
     """Sort key of an eligible estimate in its slot: smaller is preferred (rule 5)."""
     try:
         model_rank = MODEL_PREFERENCE.index(row.model_id)
@@ -229,7 +265,7 @@ def _why(best: tuple[Any, ...], runner_up: tuple[Any, ...]) -> str:
 
 
 def decide(
-    rows: Iterable[EstimateRow],
+    rows: Iterable[SlotRow],
     reports: dict[int, ReportRow],
     events: dict[int, EventRow],
 ) -> dict[int, Decision]:
@@ -239,7 +275,7 @@ def decide(
     providers = {e.report_id for e in events.values() if e.counted}
     top_current = next((r.id for r in ordered if r.status == ReportStatus.CURRENT.value), None)
     decisions: dict[int, Decision] = {}
-    slots: dict[str, list[tuple[EstimateRow, int | None]]] = {}
+    slots: dict[str, list[tuple[SlotRow, int | None]]] = {}
     for row in rows:
         report = reports[row.report_id]
         event = events.get(row.event_id) if row.event_id is not None else None
@@ -305,16 +341,36 @@ def decide(
     return decisions
 
 
+#: the estimate columns :func:`decide` and :func:`elect` read (rows, not ORM objects)
+_ELECT_COLUMNS = (
+    "id",
+    "report_id",
+    "event_id",
+    "slot_key",
+    "origin",
+    "model_id",
+    "model_version",
+    "value",
+    "current",
+    "selection",
+    "selection_reason",
+)
+
+
 def elect(session: Session, study_id: int) -> None:
     """Recompute which estimate of each slot of the study is counted (see the module doc).
 
-    Demotions are flushed before promotions so that the partial unique index holds after
-    every statement (PostgreSQL checks it per row).
+    Reads the study's estimates as plain rows and writes only the changed ones, with one
+    executemany per step. Demotions are written before promotions so that the partial unique
+    index holds after every statement (PostgreSQL checks it per row). ORM instances of the
+    changed estimates that the session holds are expired, so later reads see the new state.
     """
-    rows = session.scalars(
-        select(EstimateRow).where(
-            EstimateRow.study_id == study_id,
-            EstimateRow.selection != Selection.REPLACED.value,
+    session.flush()  # pending ORM changes (reports, events) before reading
+    table = ESTIMATE_TABLE
+    rows = session.execute(
+        select(*(table.c[name] for name in _ELECT_COLUMNS)).where(
+            table.c.study_id == study_id,
+            table.c.selection != Selection.REPLACED.value,
         )
     ).all()
     if not rows:
@@ -326,21 +382,36 @@ def elect(session: Session, study_id: int) -> None:
         e.id: e for e in session.scalars(select(EventRow).where(EventRow.study_id == study_id))
     }
     decisions = decide(rows, reports, events)
-    promote: list[EstimateRow] = []
+    demote: list[dict[str, Any]] = []
+    promote: list[dict[str, Any]] = []
+    relabel: list[dict[str, Any]] = []
     for row in rows:
         counted, selection, reason = decisions[row.id]
+        change = {"b_id": row.id, "b_selection": selection.value, "b_reason": reason}
         if row.current and not counted:
-            row.current = False
+            demote.append(change)
         elif counted and not row.current:
-            promote.append(row)
-        if row.selection != selection.value:
-            row.selection = selection.value
-        if row.selection_reason != reason:
-            row.selection_reason = reason
-    session.flush()
-    for row in promote:
-        row.current = True
-    session.flush()
+            promote.append(change)
+        elif row.selection != selection.value or row.selection_reason != reason:
+            relabel.append(change)
+    if not (demote or promote or relabel):
+        return
+    by_id = update(table).where(table.c.id == bindparam("b_id"))
+    labels: dict[str, BindParameter[str]] = {
+        "selection": bindparam("b_selection"),
+        "selection_reason": bindparam("b_reason"),
+    }
+    connection = session.connection()
+    if demote:
+        connection.execute(by_id.values(current=False, **labels), demote)
+    if relabel:
+        connection.execute(by_id.values(**labels), relabel)
+    if promote:
+        connection.execute(by_id.values(current=True, **labels), promote)
+    changed = {c["b_id"] for c in (*demote, *relabel, *promote)}
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, EstimateRow) and instance.id in changed:
+            session.expire(instance)
 
 
 def delete_for_report(session: Session, report_id: int) -> None:
