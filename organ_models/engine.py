@@ -21,7 +21,16 @@ from dosewatch.domain.report import (
     ProjectionIrradiationEvent,
     RadiopharmaceuticalAdministration,
 )
-from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
+from organ_models import (
+    ct,
+    ct_ncict,
+    ct_organs,
+    fluoroscopy,
+    mammography,
+    nuclear,
+    radiography,
+    ssde,
+)
 from organ_models.common import EstimationSettings, Outcome
 from organ_models.patient import Patient, patient_from_report
 
@@ -53,6 +62,7 @@ def estimate_with_reasons(
             out.extend(ct.effective_dose_for_event(event, report, patient, settings))
             out.extend(ssde.ssde_for_event(event, region, settings))
             out.extend(ct_organs.organ_doses_for_event(event, report, patient, settings))
+            out.extend(ct_ncict.organ_doses_for_event(event, report, patient, settings))
         elif isinstance(event, MammographyIrradiationEvent):
             out.extend(mammography.glandular_dose_for_event(event, settings))
         elif isinstance(event, RadiopharmaceuticalAdministration):
@@ -61,7 +71,7 @@ def estimate_with_reasons(
             if _is_fluoro(report):
                 out.extend(fluoroscopy.effective_dose_for_event(event, report, settings, patient))
             else:
-                out.extend(radiography.effective_dose_for_event(event, report, settings))
+                out.extend(radiography.effective_dose_for_event(event, report, settings, patient))
                 out.extend(radiography.entrance_surface_dose_for_event(event, settings, report))
     if _is_fluoro(report):
         out.extend(fluoroscopy.peak_skin_dose(report, settings))
@@ -81,8 +91,9 @@ def estimate_with_reasons(
 
 #: what is missing for organ doses, per modality (study-level reason when < 5 organs)
 _ORGAN_GAP: dict[DoseModality, str] = {
-    DoseModality.CT: "organ dose coefficients for the other ICRP 103 tissues of this scan "
-    "(NCICT 2015 organ dose per CTDIvol, reference additions 2026-12, not yet integrated)",
+    DoseModality.CT: "organ dose per CTDIvol or per DLP coefficients for this scan region "
+    "(NCICT 2015 and AJR 2020 tables cover head, chest, abdomen-pelvis and "
+    "chest-abdomen-pelvis scans)",
     DoseModality.RADIOGRAPHY: "radiography organ dose per KAP coefficients (not in the "
     "reference data)",
     DoseModality.FLUOROSCOPY: "fluoroscopy organ dose per KAP coefficients (not in the "

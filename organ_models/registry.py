@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
+from organ_models import (
+    ct,
+    ct_ncict,
+    ct_organs,
+    fluoroscopy,
+    mammography,
+    nuclear,
+    radiography,
+    ssde,
+)
 from organ_models.common import ModelInfo
 
 _MODELS: tuple[ModelInfo, ...] = (
     ct.MODEL,
     ct_organs.MODEL,
+    ct_ncict.MODEL,
     ssde.MODEL,
     ssde.REPORTED,
     radiography.EFFECTIVE,
