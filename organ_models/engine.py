@@ -25,6 +25,7 @@ from organ_models import (
     ct,
     ct_ncict,
     ct_organs,
+    fluoro_effective,
     fluoroscopy,
     mammography,
     nuclear,
@@ -69,7 +70,9 @@ def estimate_with_reasons(
             out.extend(nuclear.estimate_administration(event, patient, settings))
         elif isinstance(event, ProjectionIrradiationEvent):
             if _is_fluoro(report):
-                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings, patient))
+                out.extend(
+                    fluoro_effective.effective_dose_for_event(event, report, settings, patient)
+                )
             else:
                 out.extend(radiography.effective_dose_for_event(event, report, settings, patient))
                 out.extend(radiography.entrance_surface_dose_for_event(event, settings, report))
