@@ -165,6 +165,13 @@ def test_explain_names_formula_coefficients_and_sources() -> None:
     text = explain(est)
     assert "E = k x DLP" in text and "ct_k_factors.csv row" in text
     assert "PMC3326072" in text and "ICRP103" in text
+    # Lee 2012 Table XII adult chest 120 kV k 0.021 x 500 mGy.cm = 10.5 mSv, +/-42.7 %:
+    # shown with 2 figures, stored whole
+    assert est.value.value == pytest.approx(10.5)
+    assert text.startswith("effective_dose = 11 mSv (estimate, +/-42.7 %")
+    assert "stored value 10.5" in text
+    organ = next(e for e in estimate(all_modalities()[0]) if e.model_id == "ct.organ.ncict2015")
+    assert organ.organ is not None and explain(organ).startswith(organ.organ.meaning)
 
 
 def test_patient_overrides_and_implausible_age() -> None:
