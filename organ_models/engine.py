@@ -107,6 +107,11 @@ _ORGAN_GAP: dict[DoseModality, str] = {
     "(only the critical organ of nm_dose_coefficients is tabulated)",
 }
 MIN_ORGANS_STATED = 5
+#: what is missing for an effective dose, per modality (study-level reason)
+_EFFECTIVE_GAP: dict[DoseModality, str] = {
+    DoseModality.MAMMOGRAPHY: "organ doses outside the breast or a verified E per glandular "
+    "dose coefficient (not in the reference data)",
+}
 
 
 def _explain_gaps(report: DoseReport, out: Outcome) -> None:
@@ -119,7 +124,8 @@ def _explain_gaps(report: DoseReport, out: Outcome) -> None:
         out.refuse(
             None,
             NotEstimatedReason.NO_COEFFICIENT,
-            f"effective dose: no model for {report.modality} events of this report",
+            f"effective dose: no model for {report.modality} events of this report; missing "
+            + _EFFECTIVE_GAP.get(report.modality, "an effective dose coefficient"),
             EstimateQuantity.EFFECTIVE_DOSE,
         )
     organs = {
