@@ -216,3 +216,58 @@ def test_unverified_rows_are_refused() -> None:
     assert _coefficient(row, ReferencePolicy()) == pytest.approx(1.049)
     assert _coefficient(unverified, ReferencePolicy()) is None
     assert _coefficient(unverified, ReferencePolicy(allow_indicative=True)) == pytest.approx(1.049)
+
+
+def test_ctdi_phantom_conversions_and_defaults() -> None:
+    # adult body coefficients are per CTDIvol(32 cm): a 16 cm value is halved
+    halved = _ncict(_run(ADULT_M, ctdivol=10.0, head_phantom=True))["lung"]
+    assert halved.value.value == pytest.approx(1.237 * 5.0)
+    assert halved.uncertainty_pct == pytest.approx(33.5)  # 30 (+) 15 conversion
+    # phantom not reported: 16 cm for a head scan (no conversion for an adult head)
+    event = dataclasses.replace(b.ct_event(ctdivol=40.0, region=b.HEAD), ctdiw_phantom_type=None)
+    result = estimate_with_reasons(b.report(DoseModality.CT, (event,)), ADULT_M)
+    brain = _ncict(result)["brain"]
+    assert brain.value.value == pytest.approx(0.717 * 40.0)  # 35 M head brain
+    phantom = brain.input("ctdi_phantom")
+    assert phantom is not None and phantom.assumed
+    assert phantom.quantity is not None and phantom.quantity.value == 16.0
+    assert brain.uncertainty_pct == pytest.approx(33.5)  # 30 (+) 15 phantom assumed
+    # ... and 32 cm for a body scan
+    body = dataclasses.replace(b.ct_event(ctdivol=10.0), ctdiw_phantom_type=None)
+    lungs = _ncict(estimate_with_reasons(b.report(DoseModality.CT, (body,)), ADULT_M))["lung"]
+    assert lungs.value.value == pytest.approx(12.37)
+
+
+@pytest.mark.parametrize(("kv", "pct"), [(120.0, 30.0), (130.0, 30.0), (131.0, 31.6)])
+def test_kv_within_10_of_the_tabulated_120_adds_nothing(kv: float, pct: float) -> None:
+    lung = _ncict(_run(ADULT_M, ctdivol=10.0, kv=kv))["lung"]
+    assert lung.uncertainty_pct == pytest.approx(pct)
+    item = lung.input("kv")
+    assert item is not None and item.assumed is (pct > 30.0)
+    unreported = _ncict(_run(ADULT_M, ctdivol=10.0, kv=None))["lung"]
+    assert unreported.uncertainty_pct == pytest.approx(31.6)
+
+
+def test_below_tabulated_spread_and_phantom_mean_are_stated() -> None:
+    organs = _ncict(_run(Patient(age_years=40), ctdivol=10.0))
+    brain = organs["brain"]  # "—" in both adult phantoms of a chest scan
+    # 100 (scatter) (+) 57.7 (uniform on 0-0.02) (+) 10 (sex unknown)
+    assert brain.uncertainty_pct == pytest.approx(115.9)
+    assert "mean of 2 phantoms" in organs["lung"].method
+    male = _ncict(_run(ADULT_M, ctdivol=10.0))["brain"]
+    assert male.uncertainty_pct == pytest.approx(115.5)  # 100 (+) 57.7
+    assert "mean of" not in male.method
+
+
+def test_unknown_region_and_child_of_unknown_sex() -> None:
+    unknown = _run(ADULT_M, region=None)
+    (refusal,) = _ncict_refusals(unknown)
+    assert refusal.reason is NotEstimatedReason.UNKNOWN_CONTEXT
+    assert not _ncict(unknown)
+    child = _run(Patient(age_years=6), ctdivol=5.0, region=b.ABDOMEN_SRT)
+    organs = _ncict(child)
+    # only the 5 y male phantom: testes 0.139 and prostate 0.216 per CTDIvol(16 cm)
+    assert organs["testis"].value.value == pytest.approx(0.139 * 10.0)
+    assert organs["prostate"].value.value == pytest.approx(0.216 * 10.0)
+    assert "ovary" not in organs
+    assert any("no ovaries, uterus coefficient" in r.message for r in _ncict_refusals(child))

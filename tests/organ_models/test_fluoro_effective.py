@@ -133,3 +133,45 @@ def test_no_kap_is_refused() -> None:
         r.reason is NotEstimatedReason.MISSING_INPUT and r.quantity is E
         for r in result.not_estimated
     )
+
+
+@pytest.mark.parametrize(("cu", "per_kap"), [(0.0, 0.16), (0.2, 0.27), (0.3, 0.34), (1.5, 0.40)])
+def test_cardiac_events_use_the_nearest_vano_cu_level(cu: float, per_kap: float) -> None:
+    result = estimate_with_reasons(_report("Coronarographie", cu_mm=cu), Patient(age_years=60))
+    e = _e(result)
+    assert e.value.value == pytest.approx(per_kap * KAP)  # Vano 2019 per-event factors
+    assert e.basis is WeightBasis.ICRP103 and e.uncertainty_pct == pytest.approx(30.0)
+    assert "model.basis_fallback" not in _codes(result)
+
+
+def test_adult_defaults_and_codes_in_the_procedure_list() -> None:
+    unknown_age = _e(estimate_with_reasons(_report("Angioplastie coronaire"), Patient()))
+    assert unknown_age.value.value == pytest.approx(0.33 * KAP)  # Brambilla 2017 PCI
+    assert unknown_age.uncertainty_pct == pytest.approx(36.1)  # 30 (+) 20 age unknown
+    report = _report(None)
+    study = dataclasses.replace(
+        report.study, procedure_codes=(Code("41976001", "SCT", "Cardiac catheterization"),)
+    )
+    coded = _e(
+        estimate_with_reasons(dataclasses.replace(report, study=study), Patient(age_years=2))
+    )
+    assert coded.value.value == pytest.approx(1.9 * KAP)  # Karambatsakidou 1 y
+
+
+def test_paediatric_age_edges_and_basis() -> None:
+    from organ_models import EstimationSettings
+
+    # 17 y: ICRP 15 y band (3.7 ... 0.4), no Ubeda range (its last is 10-<16 y)
+    late = _e(estimate_with_reasons(_report("Coronarographie"), Patient(age_years=17)))
+    assert late.value.value == pytest.approx(0.4 * KAP) and len(late.coefficients) == 1
+    # 1.0 y: ICRP 1 y band and Ubeda's 1-<5 y median 0.89
+    one = _e(estimate_with_reasons(_report("Coronarographie"), Patient(age_years=1.0)))
+    assert [c.value for c in one.coefficients] == pytest.approx([1.9, 0.89])
+    # asked for ICRP 60: no basis finding
+    icrp60 = estimate_with_reasons(
+        _report("Coronarographie"),
+        Patient(age_years=6),
+        EstimationSettings(basis=WeightBasis.ICRP60),
+    )
+    assert _e(icrp60).basis is WeightBasis.ICRP60
+    assert "model.basis_fallback" not in _codes(icrp60)
