@@ -21,7 +21,17 @@ from dosewatch.domain.report import (
     ProjectionIrradiationEvent,
     RadiopharmaceuticalAdministration,
 )
-from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
+from organ_models import (
+    ct,
+    ct_ncict,
+    ct_organs,
+    fluoro_effective,
+    fluoroscopy,
+    mammography,
+    nuclear,
+    radiography,
+    ssde,
+)
 from organ_models.common import EstimationSettings, Outcome
 from organ_models.patient import Patient, patient_from_report
 
@@ -53,15 +63,18 @@ def estimate_with_reasons(
             out.extend(ct.effective_dose_for_event(event, report, patient, settings))
             out.extend(ssde.ssde_for_event(event, region, settings))
             out.extend(ct_organs.organ_doses_for_event(event, report, patient, settings))
+            out.extend(ct_ncict.organ_doses_for_event(event, report, patient, settings))
         elif isinstance(event, MammographyIrradiationEvent):
             out.extend(mammography.glandular_dose_for_event(event, settings))
         elif isinstance(event, RadiopharmaceuticalAdministration):
             out.extend(nuclear.estimate_administration(event, patient, settings))
         elif isinstance(event, ProjectionIrradiationEvent):
             if _is_fluoro(report):
-                out.extend(fluoroscopy.effective_dose_for_event(event, report, settings, patient))
+                out.extend(
+                    fluoro_effective.effective_dose_for_event(event, report, settings, patient)
+                )
             else:
-                out.extend(radiography.effective_dose_for_event(event, report, settings))
+                out.extend(radiography.effective_dose_for_event(event, report, settings, patient))
                 out.extend(radiography.entrance_surface_dose_for_event(event, settings, report))
     if _is_fluoro(report):
         out.extend(fluoroscopy.peak_skin_dose(report, settings))
@@ -81,8 +94,9 @@ def estimate_with_reasons(
 
 #: what is missing for organ doses, per modality (study-level reason when < 5 organs)
 _ORGAN_GAP: dict[DoseModality, str] = {
-    DoseModality.CT: "organ dose coefficients for the other ICRP 103 tissues of this scan "
-    "(NCICT 2015 organ dose per CTDIvol, reference additions 2026-12, not yet integrated)",
+    DoseModality.CT: "organ dose per CTDIvol or per DLP coefficients for this scan region "
+    "(NCICT 2015 and AJR 2020 tables cover head, chest, abdomen-pelvis and "
+    "chest-abdomen-pelvis scans)",
     DoseModality.RADIOGRAPHY: "radiography organ dose per KAP coefficients (not in the "
     "reference data)",
     DoseModality.FLUOROSCOPY: "fluoroscopy organ dose per KAP coefficients (not in the "
@@ -93,6 +107,11 @@ _ORGAN_GAP: dict[DoseModality, str] = {
     "(only the critical organ of nm_dose_coefficients is tabulated)",
 }
 MIN_ORGANS_STATED = 5
+#: what is missing for an effective dose, per modality (study-level reason)
+_EFFECTIVE_GAP: dict[DoseModality, str] = {
+    DoseModality.MAMMOGRAPHY: "organ doses outside the breast or a verified E per glandular "
+    "dose coefficient (not in the reference data)",
+}
 
 
 def _explain_gaps(report: DoseReport, out: Outcome) -> None:
@@ -105,7 +124,8 @@ def _explain_gaps(report: DoseReport, out: Outcome) -> None:
         out.refuse(
             None,
             NotEstimatedReason.NO_COEFFICIENT,
-            f"effective dose: no model for {report.modality} events of this report",
+            f"effective dose: no model for {report.modality} events of this report; missing "
+            + _EFFECTIVE_GAP.get(report.modality, "an effective dose coefficient"),
             EstimateQuantity.EFFECTIVE_DOSE,
         )
     organs = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dosewatch.domain.codes import code_str
 from dosewatch.domain.estimate import Estimate
+from dosewatch.domain.figures import shown
 from organ_models.registry import REGISTRY
 
 
@@ -16,7 +17,12 @@ def explain(estimate: Estimate) -> str:
         if estimate.upper_bound and not estimate.uncertainty_pct
         else f"+/-{estimate.uncertainty_pct:g} % relative standard uncertainty"
     )
-    lines = [f"{estimate.quantity} = {estimate.value} ({kind}, {spread})"]
+    value = estimate.value
+    figures = shown(value.value, estimate.uncertainty_pct, upper_bound=estimate.upper_bound)
+    what = str(estimate.quantity)
+    if estimate.organ is not None:
+        what = f"{estimate.organ.meaning} {what}"
+    lines = [f"{what} = {figures} {value.unit} ({kind}, {spread}; stored value {value.value!r})"]
     if estimate.organ is not None:
         lines.append(f"organ: {code_str(estimate.organ)} ({estimate.organ.meaning})")
     if estimate.basis is not None:

@@ -1,8 +1,6 @@
-"""Fluoroscopy / interventional: effective dose from KAP and peak skin dose from Ka,r.
+"""Fluoroscopy / interventional: peak skin dose from Ka,r (effective dose from KAP is in
+:mod:`organ_models.fluoro_effective`).
 
-* E per event = c(procedure) x KAP; verified coefficients exist for cardiology only
-  (coronary angiography, PCI; per-event by added Cu filtration when the RDSR gives it).
-  Other procedures' coefficients are unverified: refused by default.
 * Peak skin dose (study level), always an estimate:
   - with a source distance (RP or isocentre) in every event: overlapping fields on an
     elliptical-cylinder phantom (:mod:`organ_models.skin_phantom`), with BSF, the water/air
@@ -16,12 +14,10 @@ from __future__ import annotations
 
 import math
 
-from dosewatch.domain.codes import COPPER_KEYS, code_key
 from dosewatch.domain.errors import ReferenceDataError
 from dosewatch.domain.estimate import (
     EstimateQuantity,
     NotEstimatedReason,
-    WeightBasis,
 )
 from dosewatch.domain.report import DoseReport, ProjectionIrradiationEvent
 from organ_models.common import (
@@ -30,13 +26,10 @@ from organ_models.common import (
     Outcome,
     assumed,
     build,
-    has_keyword,
     qty,
     refusal_reason,
     text_input,
-    words,
 )
-from organ_models.patient import Patient, age_band
 from organ_models.skin_phantom import (
     DEFAULT_FIELD_SIDE_CM,
     SEMI_AXIS_AP_CM,
@@ -46,14 +39,6 @@ from organ_models.skin_phantom import (
 )
 from organ_models.tables import ReferencePolicy, ReferenceRow, load_table
 
-EFFECTIVE = ModelInfo(
-    model_id="rf.effective.kap",
-    version="1.0.0",
-    modality="RF",
-    quantities=(EstimateQuantity.EFFECTIVE_DOSE,),
-    tables=("fluoro_conversion",),
-    formula="E = c(procedure[, Cu filtration]) x KAP",
-)
 SKIN = ModelInfo(
     model_id="rf.skin.psd",
     version="1.0.0",
@@ -65,141 +50,12 @@ SKIN = ModelInfo(
     defaults=("reference point 15 cm toward the source from the isocentre when not reported",),
 )
 
-E_PCT = 30.0
 PSD_GEOMETRY_PCT = 50.0
 #: an upper bound is not a point with a spread: no uncertainty is attached to it (the JSON
 #: and views say "upper bound"); what the bound omits is stated in its method
 PSD_BOUND_PCT = 0.0
 
-#: keyword prefixes -> fluoro_conversion procedure (the verified cardiology rows)
-PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("pci", "ptca", "angioplast", "stent"), "PCI"),
-    (("coro", "coronar", "cardiac", "cardio"), "coronary_angiography"),
-    (("tips",), "TIPS"),
-    (("embolisation", "embolization", "uae"), "uterine_artery_embolisation"),
-    (("chemoembol", "tace"), "hepatic_chemoembolisation"),
-    (("cerebral", "neuro", "anevrism", "aneurysm"), "cerebral_angiography_embolisation"),
-    (("lavement", "enema"), "barium_enema"),
-    (("swallow", "tog", "oesophag", "esophag", "transit"), "barium_swallow_meal"),
-)
-CARDIAC = frozenset({"PCI", "coronary_angiography"})
-#: device implantation (pacemaker, defibrillator): no verified E/KAP; never coronary factors
-DEVICE_IMPLANT = ("pacemaker", "pace=", "stimulat", "defibril", "icd=", "crt=", "resynchro")
-CU_LEVELS_MM = (0.0, 0.1, 0.4, 0.9)
-
-
-def procedure_of(report: DoseReport) -> str | None:
-    study = report.study
-    tokens = words(
-        study.study_description, study.requested_procedure_description, study.series_description
-    )
-    for prefixes, procedure in PROCEDURES:
-        if has_keyword(tokens, prefixes):
-            return procedure
-    return None
-
-
-def _is_device_implant(report: DoseReport) -> bool:
-    study = report.study
-    tokens = words(
-        study.study_description, study.requested_procedure_description, study.series_description
-    )
-    return has_keyword(tokens, DEVICE_IMPLANT)
-
-
-def copper_mm(event: ProjectionIrradiationEvent) -> float | None:
-    for f in event.filters:
-        if f.material is not None and code_key(f.material) in COPPER_KEYS:
-            thickness = f.thickness_maximum or f.thickness_minimum
-            if thickness is not None:
-                return thickness.value_in("mm")
-    return None
-
-
-_E = EstimateQuantity.EFFECTIVE_DOSE
 _PSD = EstimateQuantity.PEAK_SKIN_DOSE
-
-
-def effective_dose_for_event(
-    event: ProjectionIrradiationEvent,
-    report: DoseReport,
-    settings: EstimationSettings,
-    patient: Patient | None = None,
-) -> Outcome:
-    out = Outcome()
-    uid = event.irradiation_event_uid
-    band = age_band(patient.age_years if patient is not None else None)
-    if band != "adult":
-        # published paediatric E/KAP are 3-7x the adult ones (issue #13; e.g. paediatric
-        # cardiac catheterisation): adult factors would understate a child's E several-fold
-        out.refuse(
-            uid,
-            NotEstimatedReason.NO_COEFFICIENT,
-            f"effective dose: patient in age band {band}; no verified paediatric E/KAP "
-            "coefficient for this procedure in the reference tables (adult factors would "
-            "understate a child's E 3-7x)",
-            _E,
-        )
-        return out
-    if event.dose_area_product is None:
-        out.refuse(
-            uid,
-            NotEstimatedReason.MISSING_INPUT,
-            "effective dose: no Dose Area Product in the event",
-            _E,
-        )
-        return out
-    procedure = procedure_of(report)
-    if procedure is None or _is_device_implant(report):
-        out.refuse(
-            uid,
-            NotEstimatedReason.UNKNOWN_CONTEXT,
-            "effective dose: procedure type not recognised from the study "
-            "description (E/KAP coefficients are procedure-specific)",
-            _E,
-        )
-        return out
-    kap = event.dose_area_product.value_in("Gy.cm2")
-    table = load_table("fluoro_conversion")
-    cu = copper_mm(event) if procedure in CARDIAC else None
-    try:
-        if cu is not None:
-            level = min(CU_LEVELS_MM, key=lambda x: abs(x - cu))
-            row = table.lookup(
-                settings.policy,
-                record_type="E_per_KAP",
-                procedure_or_quantity="cardiac_radiation_event_by_Cu_filtration",
-                qualifier=f"Cu={level:.1f} mm",
-            )
-            how = f"per-event factor for {level:.1f} mm Cu (reported {cu:g} mm)"
-        else:
-            row = table.lookup(
-                settings.policy, record_type="E_per_KAP", procedure_or_quantity=procedure
-            )
-            how = "procedure factor"
-    except ReferenceDataError as exc:
-        out.refuse(uid, refusal_reason(exc), f"effective dose: {exc}", _E)
-        return out
-    c = row.require_value()
-    out.estimates.append(
-        build(
-            EFFECTIVE,
-            EstimateQuantity.EFFECTIVE_DOSE,
-            c * kap,
-            "mSv",
-            E_PCT,
-            event_uid=uid,
-            coefficients=(row.coefficient(f"E/KAP {procedure}"),),
-            inputs=(
-                qty("kap", kap, "Gy.cm2", "event Dose Area Product"),
-                text_input("procedure", f"{procedure} (from description)"),
-                text_input("factor", how),
-            ),
-            method=f"E = c x KAP = {c:g} mSv/(Gy.cm2) x {kap:g} Gy.cm2",
-            basis=WeightBasis.ICRP103,
-        )
-    )
-    return out
 
 
 def skin_factor(name: str, policy: ReferencePolicy) -> ReferenceRow:

@@ -1,13 +1,19 @@
 """Projection radiography (DX/CR): effective dose from KAP and entrance surface dose.
 
-* E per event = c(exam, projection) x KAP. Every E/KAP row of ``radiography_conversion.csv``
-  is ``unverified_recall`` (HPA-CRCE-028 not retrieved): refused by default, indicative only
-  with ``ReferencePolicy(allow_indicative=True)``.
+* E per event = c(body region) x KAP, adults (>= 16 y): HPA-CRCE-028 Table 7 (Wall et al.
+  2011) E per unit DAP per body region, as transcribed with its citation in a regional
+  medical-physics repository (``radiography_e_per_kap_hpa_crce_028.csv``,
+  ``verified_secondary``). Every estimate says "secondary source" and carries the wider
+  uncertainty of a region-level factor (projections not separated). Children are refused:
+  the report's age-dependent tables were not found.
 * Entrance surface dose per event = Dose (RP) x BSF, where the RDSR gives Dose (RP)
   (incident air kerma at the reference point taken as the skin entrance; +20 % for that).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
 
 from dosewatch.domain.codes import code_key
 from dosewatch.domain.errors import ReferenceDataError
@@ -23,21 +29,28 @@ from organ_models.common import (
     combine_pct,
     finding,
     has_keyword,
+    patient_inputs,
     qty,
     refusal_reason,
     text_input,
     words,
 )
 from organ_models.fluoroscopy import skin_factor
+from organ_models.patient import Patient
 from organ_models.tables import load_table
 
+E_TABLE: Final = "radiography_e_per_kap_hpa_crce_028"
 EFFECTIVE = ModelInfo(
     model_id="dx.effective.kap",
-    version="1.0.0",
+    version="2.0.0",
     modality="DX",
     quantities=(EstimateQuantity.EFFECTIVE_DOSE,),
-    tables=("radiography_conversion",),
-    formula="E = c(exam, projection) x KAP",
+    tables=(E_TABLE,),
+    formula="E = c(body region) x KAP (HPA-CRCE-028 Table 7, adult, secondary source)",
+    defaults=(
+        "adult when the age is unknown",
+        "ICRP 103 weighting of HPA-CRCE-028 (not restated by the transcription)",
+    ),
 )
 ESD = ModelInfo(
     model_id="dx.esd.dose_rp",
@@ -48,9 +61,32 @@ ESD = ModelInfo(
     formula="ESD = Dose (RP) x BSF",
 )
 
+#: one patient, one projection of the region: E/KAP of one projection vs the region mean
+#: differs by up to a factor ~2 (chest PA vs lateral), plus patient size
 E_PCT = 50.0
+#: a secondary transcription, not compared with the report itself
+SECONDARY_PCT = 25.0
+AGE_DEFAULT_PCT = 20.0
+#: HPA-CRCE-028 adult factors apply from 16 y (as the transcribing code applies them)
+ADULT_FROM_YEARS = 16.0
 
-#: anatomical structure codes (SCT, SRT normalised) -> exam of radiography_conversion.csv
+#: exam -> ``exam_or_organ`` prefix of the HPA-CRCE-028 Table 7 row
+HPA_REGION: Final[Mapping[str, str]] = {
+    "skull": "Head",
+    "cervical_spine": "Cervical spine",
+    "shoulder": "Shoulder",
+    "chest": "Chest",
+    "thoracic_spine": "Thoracic spine",
+    "lumbar_spine": "Lumbar spine",
+    "abdomen": "Abdomen",
+    "pelvis": "Pelvis",
+    "hip": "Hip",
+    "femur": "Femur",
+    "knee": "Knee",
+    "foot": "Foot",
+}
+
+#: anatomical structure codes (SCT, SRT normalised) -> exam
 EXAM_BY_CODE: dict[tuple[str, str], str] = {
     ("SCT", "51185008"): "chest",
     ("SCT", "43799004"): "chest",
@@ -62,7 +98,14 @@ EXAM_BY_CODE: dict[tuple[str, str], str] = {
     ("SCT", "122495006"): "thoracic_spine",
     ("SCT", "122494005"): "cervical_spine",
     ("SCT", "89546000"): "skull",
+    ("SCT", "69536005"): "skull",  # Head
+    ("SCT", "16982005"): "shoulder",
+    ("SCT", "29836001"): "hip",
+    ("SCT", "71341001"): "femur",
+    ("SCT", "72696002"): "knee",
+    ("SCT", "56459004"): "foot",
 }
+#: protocol / description keywords (English and French); ``word=`` matches whole words
 EXAM_KEYWORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("lomb", "lumbar"), "lumbar_spine"),
     (("dors", "thoracic"), "thoracic_spine"),
@@ -71,6 +114,11 @@ EXAM_KEYWORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("thorax", "chest", "pulm", "poumon"), "chest"),
     (("abdo", "asp"), "abdomen"),
     (("bassin", "pelvis"), "pelvis"),
+    (("epaule", "épaule", "shoulder"), "shoulder"),
+    (("hanche", "hip="), "hip"),
+    (("femur", "fémur", "cuisse"), "femur"),
+    (("genou", "knee"), "knee"),
+    (("pied", "foot", "feet"), "foot"),
 )
 
 
@@ -91,10 +139,24 @@ _ESD = EstimateQuantity.ENTRANCE_SURFACE_DOSE
 
 
 def effective_dose_for_event(
-    event: ProjectionIrradiationEvent, report: DoseReport, settings: EstimationSettings
+    event: ProjectionIrradiationEvent,
+    report: DoseReport,
+    settings: EstimationSettings,
+    patient: Patient | None = None,
 ) -> Outcome:
     out = Outcome()
     uid = event.irradiation_event_uid
+    patient = patient if patient is not None else Patient()
+    if patient.age_years is not None and patient.age_years < ADULT_FROM_YEARS:
+        out.refuse(
+            uid,
+            NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: patient {patient.age_years:g} y; no paediatric radiography E/KAP "
+            "in the reference data (HPA-CRCE-028 age-dependent tables not found; the adult "
+            "factors apply from 16 y)",
+            _E,
+        )
+        return out
     if event.dose_area_product is None:
         out.refuse(
             uid,
@@ -113,42 +175,58 @@ def effective_dose_for_event(
             _E,
         )
         return out
-    table = load_table("radiography_conversion")
-    rows = table.select(settings.policy, exam=exam)
+    region = HPA_REGION[exam]
+    matching = [
+        r
+        for r in load_table(E_TABLE).rows
+        if r.get("topic") == "radiography_E_per_KAP"
+        and r.get("exam_or_organ").split(" (")[0] == region
+    ]
+    rows = [r for r in matching if settings.policy.admits(r.verification) and r.value is not None]
     if not rows:
-        try:
-            table.lookup(settings.policy, exam=exam)
-        except ReferenceDataError as exc:
-            out.refuse(
-                uid,
-                refusal_reason(exc),
-                f"effective dose: {exc} (HPA-CRCE-028 E/KAP not retrieved)",
-                _E,
-            )
+        refused = any(r.verification.indicative for r in matching)
+        out.refuse(
+            uid,
+            NotEstimatedReason.POLICY_REFUSED if refused else NotEstimatedReason.NO_COEFFICIENT,
+            f"effective dose: no usable E/KAP for {region} in HPA-CRCE-028 Table 7 ({E_TABLE}.csv)",
+            _E,
+        )
         return out
-    row = rows[0]
+    (row,) = rows
     c = row.require_value()
     kap = event.dose_area_product.value_in("Gy.cm2")
+    parts = [E_PCT, SECONDARY_PCT]
+    if patient.age_years is None:
+        parts.append(AGE_DEFAULT_PCT)
     out.estimates.append(
         build(
             EFFECTIVE,
             EstimateQuantity.EFFECTIVE_DOSE,
             c * kap,
             "mSv",
-            E_PCT,
+            combine_pct(*parts),
             event_uid=uid,
-            coefficients=(row.coefficient(f"E/KAP {exam} {row.get('projection')}"),),
+            coefficients=(
+                row.coefficient(f"E/KAP {region} (HPA-CRCE-028 Table 7)", unit="mSv/(Gy.cm2)"),
+            ),
             inputs=(
                 qty("kap", kap, "Gy.cm2", "event Dose Area Product"),
-                text_input("exam", exam),
-                text_input(
+                text_input("exam", f"{exam} -> body region {region}"),
+                *patient_inputs(patient),
+                assumed(
                     "projection",
-                    f"{row.get('projection')} (table row; event projection not matched)",
-                    is_assumed=True,
+                    "not used: Table 7 gives one factor per body region (projections not "
+                    "separated)",
+                ),
+                assumed(
+                    "weighting_basis",
+                    "ICRP 103 (HPA-CRCE-028 computes E with ICRP 103 w_T); not restated by the "
+                    "transcription",
                 ),
             ),
-            method=f"E = c x KAP = {c:g} mSv/(Gy.cm2) x {kap:g} Gy.cm2 (midpoint of the "
-            "indicative range)",
+            method=f"E = c x KAP = {c:g} mSv/(Gy.cm2) x {kap:g} Gy.cm2 (SECONDARY SOURCE: "
+            "HPA-CRCE-028 Table 7 as transcribed in github:rvbCMTS/rvbrtg, not compared with "
+            "the report; adult, per body region)",
             basis=WeightBasis.ICRP103,
         )
     )

@@ -5,17 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from organ_models import ct, ct_organs, fluoroscopy, mammography, nuclear, radiography, ssde
+from organ_models import (
+    ct,
+    ct_ncict,
+    ct_organs,
+    fluoro_effective,
+    fluoroscopy,
+    mammography,
+    nuclear,
+    radiography,
+    ssde,
+)
 from organ_models.common import ModelInfo
 
 _MODELS: tuple[ModelInfo, ...] = (
     ct.MODEL,
     ct_organs.MODEL,
+    ct_ncict.MODEL,
     ssde.MODEL,
     ssde.REPORTED,
     radiography.EFFECTIVE,
     radiography.ESD,
-    fluoroscopy.EFFECTIVE,
+    fluoro_effective.EFFECTIVE,
     fluoroscopy.SKIN,
     mammography.REPORTED,
     mammography.DANCE,

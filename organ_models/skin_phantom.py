@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 #: assumed adult trunk cross-section: semi-axes lateral and antero-posterior (cm)
 SEMI_AXIS_LATERAL_CM = 17.0
@@ -44,9 +45,10 @@ def _source(beam: Beam) -> tuple[float, float]:
     return beam.d_iso_cm * math.sin(angle), -beam.d_iso_cm * math.cos(angle)
 
 
+@cache
 def surface_points(
     a: float = SEMI_AXIS_LATERAL_CM, b: float = SEMI_AXIS_AP_CM, step_deg: float = STEP_DEG
-) -> list[tuple[float, float, float, float]]:
+) -> tuple[tuple[float, float, float, float], ...]:
     """(x, y, normal x, normal y) of skin points around the ellipse."""
     points = []
     n = round(360.0 / step_deg)
@@ -56,30 +58,47 @@ def surface_points(
         nx, ny = x / (a * a), y / (b * b)
         norm = math.hypot(nx, ny)
         points.append((x, y, nx / norm, ny / norm))
-    return points
+    return tuple(points)
+
+
+def _merged(beams: list[Beam]) -> list[Beam]:
+    """Beams of identical geometry as one beam with their Ka,r summed (dose is linear in it)."""
+    merged: dict[tuple[float, float, float, float, bool], float] = {}
+    for beam in beams:
+        key = (
+            beam.d_rp_cm,
+            beam.d_iso_cm,
+            beam.primary_angle_deg,
+            beam.field_side_cm,
+            beam.through_table,
+        )
+        merged[key] = merged.get(key, 0.0) + beam.ka_r_gy
+    return [Beam(ka_r, *key) for key, ka_r in merged.items()]
 
 
 def point_doses(beams: list[Beam], factor: float, table_t: float) -> list[float]:
     """Skin dose (Gy) at every surface point, summed over beams whose field covers it."""
     points = surface_points()
     doses = [0.0] * len(points)
-    for beam in beams:
+    for beam in _merged(beams):
         sx, sy = _source(beam)
-        to_centre = (-sx, -sy)
-        centre_dist = math.hypot(*to_centre)
+        cx, cy = -sx, -sy
+        centre_dist = math.hypot(cx, cy)
+        # entry point of the central ray: d_iso minus the phantom radius along it
+        entry = centre_dist - _radius_towards(sx, sy)
+        cos_half_angle = math.cos(math.atan(beam.field_side_cm / 2.0 / entry))
+        weight = beam.ka_r_gy * beam.d_rp_cm**2 * factor
+        if beam.through_table:
+            weight *= table_t
         for i, (x, y, nx, ny) in enumerate(points):
             vx, vy = x - sx, y - sy
-            dist = math.hypot(vx, vy)
             if nx * -vx + ny * -vy <= 0:  # the point faces away from the source
                 continue
-            cos_angle = (vx * to_centre[0] + vy * to_centre[1]) / (dist * centre_dist)
-            # entry point of the central ray: d_iso minus the phantom radius along it
-            entry = centre_dist - _radius_towards(sx, sy)
-            half_angle = math.atan(beam.field_side_cm / 2.0 / entry)
-            if math.acos(max(-1.0, min(1.0, cos_angle))) > half_angle:
+            dist2 = vx * vx + vy * vy
+            cos_angle = (vx * cx + vy * cy) / (math.sqrt(dist2) * centre_dist)
+            if cos_angle < cos_half_angle:  # outside the field's half-angle
                 continue
-            dose = beam.ka_r_gy * (beam.d_rp_cm / dist) ** 2 * factor
-            doses[i] += dose * (table_t if beam.through_table else 1.0)
+            doses[i] += weight / dist2
     return doses
 
 

@@ -66,7 +66,19 @@ class TableSpec:
     range_columns: tuple[str, str] | None = None
     #: marker words allowed in the value column instead of a number
     text_values: frozenset[str] = frozenset()
+    #: units whose values may be negative (a signed percentage difference)
+    signed_units: frozenset[str] = frozenset()
+    #: values written "v +/- u" are read as v (u stays in the row's text, see ``plus_minus``)
+    plus_minus: bool = False
 
+
+#: columns of every table of the December 2026 reference additions
+ADDITIONS_COLUMNS: Final = ("topic", "exam_or_organ", "population", "quantity", "where_read")
+#: NCICT 2015 Table 1 prints "—" for values below 0.02 (transcribed ``<0.02``)
+BELOW_TABULATED: Final = "<0.02"
+#: organ absent from the phantom (a sex-specific organ), as printed
+NOT_APPLICABLE: Final = "NA"
+PLUS_MINUS: Final = "+/-"
 
 SPECS: Final[dict[str, TableSpec]] = {
     spec.name: spec
@@ -166,6 +178,34 @@ SPECS: Final[dict[str, TableSpec]] = {
             "1",
             ("factor", "application", "value_low", "value_high"),
         ),
+        # reference additions 2026-12 (shared/reference/additions-2026-12, copied unchanged):
+        # one column layout, ``<0.02`` / ``NA`` markers kept as text (value None)
+        TableSpec(
+            "ct_organ_dose_per_ctdivol_ncict2015",
+            "value",
+            None,
+            ADDITIONS_COLUMNS,
+            allowed_units=frozenset({"mGy/mGy", "mGy", "%"}),
+            text_values=frozenset({BELOW_TABULATED, NOT_APPLICABLE}),
+            signed_units=frozenset({"%"}),
+        ),
+        TableSpec(
+            "radiography_e_per_kap_hpa_crce_028",
+            "value",
+            None,
+            ADDITIONS_COLUMNS,
+            allowed_units=frozenset({"mSv/(Gy cm2)"}),
+        ),
+        TableSpec(
+            "fluoro_e_per_kap",
+            "value",
+            None,
+            ADDITIONS_COLUMNS,
+            allowed_units=frozenset({"mSv/(Gy*cm2)", "1", "%"}),
+            # descriptive rows: a ratio pair and a percentage range (never used as numbers)
+            text_values=frozenset({"1.24 / 1.10", "10-30"}),
+            plus_minus=True,
+        ),
         TableSpec(
             "nm_dose_coefficients",
             "E_mSv_per_MBq",
@@ -207,6 +247,13 @@ class ReferenceRow:
             return float(text)
         except ValueError:
             return None
+
+    def plus_minus(self) -> float | None:
+        """The ``u`` of a value written ``v +/- u`` (same unit as the value), else None."""
+        _, sep, spread = self.get("value").partition(PLUS_MINUS)
+        if not sep:
+            return None
+        return float(spread)
 
     def require_value(self) -> float:
         if self.value is None:
@@ -310,6 +357,8 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
             if low and high:
                 text_value = str((float(low) + float(high)) / 2.0)
         value: float | None = None
+        if spec.plus_minus and PLUS_MINUS in text_value:
+            text_value = _plus_minus_central(text_value, where)
         if text_value:
             try:
                 value = float(text_value)
@@ -326,7 +375,7 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
             and not spec.text_values
         ):
             raise ReferenceDataError(f"{where}: {verification} row without a value")
-        if value is not None and value < 0:
+        if value is not None and value < 0 and unit not in spec.signed_units:
             raise ReferenceDataError(f"{where}: negative value {value}")
         rows.append(
             ReferenceRow(
@@ -342,6 +391,15 @@ def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
     if not rows:
         raise ReferenceDataError(f"{spec.name}.csv: no rows")
     return ReferenceTable(name=spec.name, version=version, rows=tuple(rows))
+
+
+def _plus_minus_central(text: str, where: str) -> str:
+    central, _, spread = text.partition(PLUS_MINUS)
+    try:
+        float(spread)
+    except ValueError:
+        raise ReferenceDataError(f"{where}: spread of {text!r} is not a number") from None
+    return central.strip()
 
 
 def table_version(content: bytes) -> str:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dosewatch.cumulative.summary import CumulativeDose, DoseSum
+from dosewatch.domain.figures import shown
 
 
 def mask(value: str) -> str:
@@ -22,6 +23,13 @@ def mask(value: str) -> str:
 
 def _fmt(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}g}"
+
+
+def _dose(dose: DoseSum) -> str:
+    """A summed dose with the significant figures its uncertainty supports."""
+    if dose.value is None:
+        return "—"
+    return shown(dose.value, dose.uncertainty_pct, upper_bound=dose.upper_bound)
 
 
 def _pct(dose: DoseSum) -> str:
@@ -68,7 +76,7 @@ def render(
             _fmt(p.increment_msv),
             _fmt(p.running_msv),
         )
-    table.add_row("[b]total", "", "", "", f"[b]{_fmt(e.value)}", _pct(e))
+    table.add_row("[b]total", "", "", "", f"[b]{_dose(e)}", _pct(e))
     console.print(table)
     console.print(f"E {e.coverage}. Uncertainty: {e.method}. {_flags(e)}")
     for m in e.missing:
@@ -85,7 +93,7 @@ def render(
     for column in ("organ", "SNOMED CT", "dose mGy", "uncertainty", "coverage"):
         organs.add_column(column)
     for o in view.organs:
-        organs.add_row(o.meaning, o.code, _fmt(o.dose.value), _pct(o.dose), o.dose.coverage)
+        organs.add_row(o.meaning, o.code, _dose(o.dose), _pct(o.dose), o.dose.coverage)
     console.print(organs)
 
     indicators = Table(title="Device indicators (as reported, summed over counted events)")
@@ -101,7 +109,13 @@ def render(
         for column in ("date", "study", "PSD mGy", "uncertainty", "Ka,r Gy", "method"):
             skin.add_column(column)
         for proc in view.skin.procedures:
-            psd = _fmt(proc.peak_skin_dose_mgy) + (" (upper bound)" if proc.upper_bound else "")
+            psd = (
+                "—"
+                if proc.peak_skin_dose_mgy is None
+                else shown(
+                    proc.peak_skin_dose_mgy, proc.uncertainty_pct, upper_bound=proc.upper_bound
+                )
+            ) + (" (upper bound)" if proc.upper_bound else "")
             pct = "—" if proc.uncertainty_pct is None else f"±{proc.uncertainty_pct:.0f} %"
             skin.add_row(
                 str(proc.study_date or "undated"),

@@ -706,6 +706,19 @@ class FindingCode(enum.StrEnum):
         "Dose (RP) without a reference point definition",
         "taken as the skin entrance; uncertainty widened",
     )
+    MODEL_PROCEDURE_FROM_DEVICE = (
+        "model.procedure_from_device",
+        _W,
+        "the fluoroscopic procedure neither coded nor described; the device's department names "
+        "a cardiac laboratory",
+        "a generic cardiac E/KAP used; uncertainty widened",
+    )
+    MODEL_SOURCES_DISAGREE = (
+        "model.sources_disagree",
+        _W,
+        "two published coefficients for the same case differ by more than 25 %",
+        "the primary one used; the difference added to the uncertainty",
+    )
     PATIENT_IMPLAUSIBLE = (
         "patient.implausible",
         _W,

@@ -45,7 +45,11 @@ BOB_DLP = 500.0
 ALICE_DLP = sum(DLP.values())  # 1150 mGy.cm
 ALICE_E_MSV = K_CHEST_120KV * ALICE_DLP + E_FDG_PER_MBQ * FDG_MBQ  # 28.425
 ALICE_LUNG_MGY = LUNG_PER_DLP * ALICE_DLP + 0.020 * FDG_MBQ  # 44.1
-ALICE_BLADDER_MGY = 0.13 * FDG_MBQ  # reported once (32.5), not twice
+CTDIVOL_MGY = 10.0  # dosewatch.synth CtEventSpec default
+#: NCICT 2015 Table 1(b), adult chest scan, bladder: "—" (< 0.02 per CTDIvol), taken as 0.01
+NCICT_CHEST_BLADDER_PER_CTDIVOL = 0.01
+#: reported once (32.5), not twice; plus the scatter dose of the five chest CT events (0.5)
+ALICE_BLADDER_MGY = 0.13 * FDG_MBQ + NCICT_CHEST_BLADDER_PER_CTDIVOL * CTDIVOL_MGY * len(DLP)
 AS_OF = date(2025, 12, 31)
 
 

@@ -41,16 +41,25 @@ def _of(
 
 # ------------------------------------------------------------------ 1. fluoroscopy and age
 def test_child_fluoroscopy_never_gets_adult_factors() -> None:
-    # published paediatric E/KAP are 3-7x the adult ones (issue #13 item 1): an adult
-    # coronary factor on a 2-year-old would understate E; refused with the reason
+    # published paediatric E/KAP are 3-7x the adult ones (issue #13 item 1): a child's
+    # cardiac catheterisation gets Karambatsakidou 2009 (1 y: 1.9 mSv/(Gy cm2), ICRP 60),
+    # never the adult coronary factor (Brambilla 2017: 0.30, ICRP 103)
     report = b.report(
         DoseModality.FLUOROSCOPY, (b.projection_event(kap=5.0),), description="Coronarography"
     )
     adult = estimate_with_reasons(report, Patient(age_years=55))
-    assert _of(adult, E), "an adult coronary angiography gets its verified E/KAP"
+    (e_adult,) = _of(adult, E)
+    assert e_adult.value.value == pytest.approx(0.30 * 5.0)
     child = estimate_with_reasons(report, Patient(age_years=2))
-    assert not _of(child, E)
-    (why,) = [r for r in child.not_estimated if r.quantity is E]
+    (e_child,) = _of(child, E)
+    assert e_child.value.value == pytest.approx(1.9 * 5.0)
+    assert e_child.value.value >= 3 * e_adult.value.value
+    assert e_child.basis is WeightBasis.ICRP60
+    # a non-cardiac paediatric procedure has no published factor: refused with the reason
+    swallow = b.report(DoseModality.FLUOROSCOPY, (b.projection_event(kap=5.0),), description="TOGD")
+    child_swallow = estimate_with_reasons(swallow, Patient(age_years=2))
+    assert not _of(child_swallow, E)
+    (why,) = [r for r in child_swallow.not_estimated if r.quantity is E]
     assert why.reason is NotEstimatedReason.NO_COEFFICIENT and "paediatric" in why.message
 
 
@@ -62,7 +71,9 @@ def test_pacemaker_in_rf_room_is_not_a_coronary_angiography() -> None:
     )
     result = estimate_with_reasons(report, Patient(age_years=80))
     assert not _of(result, E)
-    assert any(r.reason is NotEstimatedReason.UNKNOWN_CONTEXT for r in result.not_estimated)
+    (why,) = [r for r in result.not_estimated if r.quantity is E]
+    assert why.reason is NotEstimatedReason.NO_COEFFICIENT
+    assert "device implantation has no verified E/KAP" in why.message
 
 
 # ------------------------------------------------------------------ 2. PSD upper bound

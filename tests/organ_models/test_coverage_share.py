@@ -1,5 +1,6 @@
 """Completeness measure (issue #13): share of exams with E and with >= 5 organ doses; every
-gap explained by a ``not_estimated`` reason naming what is missing."""
+gap explained by a ``not_estimated`` reason naming what is missing. The shares asserted here
+are the BENCHMARKS.md "Estimate coverage" figures (a drop fails the test)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,16 @@ def test_every_gap_on_the_samples_is_explained() -> None:
         assert row.exams > 0
         assert row.unexplained_effective == 0, modality
         assert row.unexplained_organs == 0, modality
-    # CT and NM: most exams get an effective dose (k x DLP, e x A)
-    assert rows["CT"].share(rows["CT"].with_effective_dose) > 0.5
-    assert rows["NM"].share(rows["NM"].with_effective_dose) > 0.5
-    assert rows["CT"].with_min_organs > 0
+    ct, dx, nm, rf = rows["CT"], rows["DX"], rows["NM"], rows["RF"]
+    # CT: k x DLP for 8 of 11, NCICT 2015 + AJR 2020 organ doses (>= 5 organs) for the same 8
+    # (the other 3 have no region or no DLP)
+    assert (ct.exams, ct.with_effective_dose, ct.with_min_organs) == (11, 8, 8)
+    # DX: HPA-CRCE-028 region factors for the 4 exams whose region is coded or named
+    assert (dx.exams, dx.with_effective_dose) == (10, 4)
+    assert (nm.exams, nm.with_effective_dose) == (9, 9)
+    # RF: the two cardiology laboratories (department / description), no other procedure
+    assert (rf.exams, rf.with_effective_dose) == (13, 2)
+    assert rows["MG"].with_effective_dose == 0
 
 
 def test_every_gap_on_a_generated_region_is_explained() -> None:
@@ -28,3 +35,6 @@ def test_every_gap_on_a_generated_region_is_explained() -> None:
     for modality, row in rows.items():
         assert row.unexplained_effective == 0, (modality, SEED)
         assert row.unexplained_organs == 0, (modality, SEED)
+    ct = rows["CT"]
+    assert ct.exams > 0 and ct.with_min_organs == ct.exams == ct.with_effective_dose
+    assert rows["DX"].with_effective_dose > 0 and rows["RF"].with_effective_dose > 0

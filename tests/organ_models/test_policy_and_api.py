@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dosewatch.domain.errors import ReferenceDataError
-from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
+from dosewatch.domain.estimate import EstimateQuantity, Verification, WeightBasis
 from dosewatch.domain.report import DoseModality, DoseReport
 from organ_models import (
     REGISTRY,
@@ -22,6 +22,7 @@ from organ_models import (
 from organ_models.patient import Patient
 from organ_models.tables import USABLE_LEVELS, parse_table
 from tests.organ_models import builders as b
+from tests.organ_models.bounds import check_effective_dose
 
 
 def all_modalities() -> list[DoseReport]:
@@ -81,27 +82,40 @@ def test_no_unverified_row_is_used_by_default() -> None:
     assert used > 20
 
 
-def test_radiography_effective_dose_refused_by_default_indicative_when_allowed() -> None:
+def test_radiography_effective_dose_from_a_secondary_source_says_so() -> None:
     report = all_modalities()[3]
+    (e,) = [x for x in estimate(report) if x.quantity is EstimateQuantity.EFFECTIVE_DOSE]
+    # HPA-CRCE-028 Table 7, chest (region): 0.16 mSv/(Gy cm2); KAP 10 Gy cm2
+    assert e.value.value == pytest.approx(1.6)
+    (c,) = e.coefficients
+    assert c.verification is Verification.VERIFIED_SECONDARY
+    assert not e.indicative and "SECONDARY SOURCE" in e.method
+    assert e.uncertainty_pct == pytest.approx(55.9)  # 50 (region factor) (+) 25 (secondary)
+
+
+def test_unverified_rows_only_when_allowed_and_then_indicative() -> None:
+    report = all_modalities()[5]  # TIPS: only an unverified_recall E/KAP range (0.15-0.25)
     result = estimate_with_reasons(report)
     assert not [e for e in result.estimates if e.quantity is EstimateQuantity.EFFECTIVE_DOSE]
     assert any("refused by the reference policy" in r.message for r in result.not_estimated)
     allowed = estimate(report, settings=EstimationSettings(ReferencePolicy(allow_indicative=True)))
     e = [x for x in allowed if x.quantity is EstimateQuantity.EFFECTIVE_DOSE]
     assert e[0].indicative and e[0].uncertainty_pct >= 100 and "INDICATIVE" in e[0].method
-    assert e[0].value.value == pytest.approx(0.15 * 10.0)  # midpoint of 0.1-0.2
+    assert e[0].value.value == pytest.approx(0.20 * 10.0)  # midpoint of 0.15-0.25
 
 
 def test_every_report_yields_estimates_or_reasons_with_full_provenance() -> None:
     for report in all_modalities():
         result = estimate_with_reasons(report)
-        assert result.estimates or result.not_estimated
+        # every report of all_modalities() has something a model can estimate
+        assert result.estimates, report.modality
         for est in result.estimates:
             assert est.value.unit in ("mSv", "mGy")
             assert est.model_id in REGISTRY and est.model_version
             assert est.table_version and (est.uncertainty_pct > 0 or est.upper_bound) and est.method
             if est.quantity is EstimateQuantity.EFFECTIVE_DOSE:
                 assert est.basis is not None
+                assert check_effective_dose(est), est.model_id
 
 
 def test_fluoro_skin_dose_bound_without_geometry_point_with_geometry() -> None:
@@ -154,6 +168,13 @@ def test_explain_names_formula_coefficients_and_sources() -> None:
     text = explain(est)
     assert "E = k x DLP" in text and "ct_k_factors.csv row" in text
     assert "PMC3326072" in text and "ICRP103" in text
+    # Lee 2012 Table XII adult chest 120 kV k 0.021 x 500 mGy.cm = 10.5 mSv, +/-42.7 %:
+    # shown with 2 figures, stored whole
+    assert est.value.value == pytest.approx(10.5)
+    assert text.startswith("effective_dose = 11 mSv (estimate, +/-42.7 %")
+    assert "stored value 10.5" in text
+    organ = next(e for e in estimate(all_modalities()[0]) if e.model_id == "ct.organ.ncict2015")
+    assert organ.organ is not None and explain(organ).startswith(organ.organ.meaning)
 
 
 def test_patient_overrides_and_implausible_age() -> None:
@@ -218,7 +239,9 @@ def test_child_ct_chest_organs_outside_field_are_scatter_level() -> None:
     es = estimate(
         b.report(DoseModality.CT, (b.ct_event(ctdivol=4.0, kv=80),)), Patient(age_years=5, sex="F")
     )
-    organs = {e.organ.value: e for e in es if e.organ is not None}
+    organs = {
+        e.organ.value: e for e in es if e.organ is not None and e.model_id == "ct.organ.korg_h"
+    }
     # Lee 2012 Table IV: thyroid 5 y, 80 kV, h = 1.0; brain 0.014
     assert organs["69748006"].value.value == pytest.approx(4.0)
     assert organs["12738006"].value.value == pytest.approx(0.056)
