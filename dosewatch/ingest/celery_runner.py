@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
+from dosewatch import gc_policy
 from dosewatch.domain.errors import ConfigurationError
 from dosewatch.ingest.hooks import RecordedHook, StudyHook
 from dosewatch.ingest.pipeline import Ingestor
@@ -77,9 +79,17 @@ def make_app(settings: Settings, hooks: WorkerHooks | None = None) -> Celery:
             )
         return ingestors[0]
 
+    def set_up(**_signal: Any) -> None:
+        """In each pool process after the fork: its own engine, then the GC freeze."""
+        ingestor()
+        gc_policy.freeze_after_setup()
+
+    worker_process_init.connect(set_up, weak=False)
+
     def ingest(task: Any, item_id: int) -> dict[str, Any]:
         try:
-            return ingest_item(ingestor(), item_id, settings.task_max_attempts).to_json()
+            with gc_policy.one_file():
+                return ingest_item(ingestor(), item_id, settings.task_max_attempts).to_json()
         except Exception as exc:
             delay = min(MAX_RETRY_DELAY_S, 2 ** int(task.request.retries))
             raise task.retry(exc=exc, countdown=delay, max_retries=None) from exc
