@@ -62,7 +62,7 @@ def backend() -> str:
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("region")
-    generate_region(root / "synth", establishments=3, persons=12, seed=11)
+    generate_region(root / "synth", establishments=3, persons=8, seed=11)
     for name in ("openrem/ESR_non-dose.dcm", "openrem/CT-RDSR-Siemens-Continued-1.dcm"):
         shutil.copy(DATA / name, root / Path(name).name)
     return root
