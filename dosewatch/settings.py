@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dosewatch.domain.errors import ConfigurationError
+
 
 class Settings(BaseSettings):
     """Configuration read from the environment (``DOSEWATCH_*``) by the CLI or create_app()."""
@@ -42,6 +44,39 @@ class Settings(BaseSettings):
         default_factory=list,
         description="calling AE allow-list, items CALLING_AE=ESTABLISHMENT (JSON list in env)",
     )
+
+    # --- distributed ingest: Celery workers and backfill (dosewatch worker | backfill)
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker, e.g. redis://127.0.0.1:6379/0 or "
+        "amqp://guest:guest@127.0.0.1:5672//",
+    )
+    broker_queue: str = Field(default="dosewatch.ingest", description="ingest task queue name")
+    broker_visibility_timeout_s: int = Field(
+        default=3600,
+        ge=1,
+        description="Redis broker: an unacknowledged task is delivered again after this "
+        "(a worker died); longer than the slowest task",
+    )
+    task_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="task starts allowed per object; one more delivery quarantines it as "
+        "ingest.abandoned (a poison object never blocks the queue)",
+    )
+    backfill_window: int = Field(
+        default=512, ge=1, description="tasks enqueued and not yet done, at most (back-pressure)"
+    )
+
+    def require_explicit_pseudonym_key(self) -> None:
+        """Distributed workers must share one key: refuse the per-data-directory default."""
+        if not self.pseudonym_key:
+            raise ConfigurationError(
+                "DOSEWATCH_PSEUDONYM_KEY is not set: workers on several hosts would each "
+                "create their own key under their data directory and compute different "
+                "pseudonyms for the same person; set the same key on every worker and "
+                "enqueuer"
+            )
 
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -130,3 +130,10 @@ class ConfigurationError(DoseWatchError):
     """Settings are missing or contradictory."""
 
     code = "config.invalid"
+
+
+class TaskAbandonedError(DoseWatchError):
+    """A distributed ingest task was delivered too often without finishing (a poison object:
+    its worker died, ran out of memory or failed every time); the object is quarantined."""
+
+    code = "ingest.abandoned"

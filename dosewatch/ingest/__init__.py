@@ -8,6 +8,10 @@
 * :mod:`dosewatch.ingest.hooks` — what entry points inject (per-report hooks, checkpoint).
 * :mod:`dosewatch.ingest.retry` — the quarantine retry use case.
 * :mod:`dosewatch.ingest.local_pool` — the local process-pool runner (``--workers N``).
+* :mod:`dosewatch.ingest.task` — one object reference (a backfill item) → :class:`Outcome`
+  under at-least-once delivery; :mod:`dosewatch.ingest.sources` — references and folder
+  enumeration; :mod:`dosewatch.ingest.celery_runner` — the Celery app, publish, worker;
+  :mod:`dosewatch.ingest.backfill` — the enqueuer (back-pressure, resumable).
 
 The ledger (:mod:`dosewatch.ledger`) is persistence only and imports nothing of this package.
 """

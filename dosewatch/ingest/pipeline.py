@@ -125,7 +125,7 @@ class Ingestor:
         source = source or identity.SourceInfo(label=str(path))
         data = read_file(path)
         if isinstance(data, quarantine.Rejection):
-            return self._quarantine(sha256_of(str(path).encode()), None, source, data)
+            return self.quarantine(sha256_of(str(path).encode()), None, source, data)
         return self.ingest_bytes(data, source)
 
     def ingest_bytes(self, data: bytes, source: identity.SourceInfo) -> Outcome:
@@ -173,7 +173,7 @@ class Ingestor:
         """
         if prepared.result is None:
             rejection = prepared.rejection or quarantine.Rejection("input.invalid", "rejected")
-            return self._quarantine(prepared.sha256, prepared.data, source, rejection)
+            return self.quarantine(prepared.sha256, prepared.data, source, rejection)
         last: Exception | None = None
         for _attempt in range(MAX_ATTEMPTS):
             try:
@@ -215,13 +215,14 @@ class Ingestor:
         if person_id is not None and self.on_recorded is not None:
             self.on_recorded(session, person_id)
 
-    def _quarantine(
+    def quarantine(
         self,
         sha256: str,
         data: bytes | None,
         source: identity.SourceInfo,
         rejection: quarantine.Rejection,
     ) -> Outcome:
+        """Keep rejected bytes (when given) and record why; idempotent by SHA-256."""
         stored = None
         if data is not None:
             stored = quarantine.keep_file(self.settings.quarantine_dir, sha256, data)

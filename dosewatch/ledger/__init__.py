@@ -1,6 +1,7 @@
-"""The per-patient cumulative dose ledger: schema, migrations, ingest use case, identity."""
+"""The per-patient cumulative dose ledger: schema, migrations, repositories, identity."""
 
 # every ORM module registers its tables on ``models.Base.metadata`` when imported
 from dosewatch.ledger import alert_models as alert_models
+from dosewatch.ledger import backfill_models as backfill_models
 from dosewatch.ledger import estimate_models as estimate_models
 from dosewatch.ledger import nrd_models as nrd_models
