@@ -26,12 +26,23 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
     """A dosewatch service over the ledger named by ``settings`` (or ``engine``)."""
     settings.check()
     from api.pages import views
-    from api.routes import audit_log, dicomweb, establishments, persons, quarantine, studies
+    from api.routes import (
+        admin,
+        alerts,
+        audit_log,
+        dicomweb,
+        establishments,
+        nrd,
+        persons,
+        physics,
+        quarantine,
+        studies,
+    )
 
     if engine is None:
         url = settings.effective_database_url()
-        # a connection per worker thread of the pool (AnyIO: 40) rather than waiting on one
-        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        # up to a connection per thread of the AnyIO pool (40) rather than waiting on one
+        pool = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 30}
         engine = make_engine(url, **pool)
     upgrade(engine)
     app = FastAPI(
@@ -60,7 +71,18 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
             via=principal.via,
         )
 
-    for module in (persons, studies, establishments, quarantine, audit_log, dicomweb):
+    for module in (
+        persons,
+        studies,
+        alerts,
+        nrd,
+        physics,
+        establishments,
+        quarantine,
+        audit_log,
+        admin,
+        dicomweb,
+    ):
         app.include_router(module.router)
     app.include_router(views.router)
     return app

@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from api.schemas import (
     EstimateOut,
     EventOut,
-    IdentifierOut,
-    PersonOut,
     StudyDetail,
     StudyOut,
 )
@@ -22,7 +20,6 @@ from dosewatch.ledger.models import (
     Establishment,
     EstimateRow,
     EventRow,
-    PatientIdentifierRow,
     Person,
     Study,
 )
@@ -35,40 +32,6 @@ def scoped(statement: Any, scope: Scope) -> Any:
     if scope is None:
         return statement
     return statement.where(Study.establishment_id.in_(sorted(scope)))
-
-
-def person_out(db: Session, person: Person) -> PersonOut:
-    identifiers = db.scalars(
-        select(PatientIdentifierRow)
-        .where(PatientIdentifierRow.person_id == person.id)
-        .order_by(PatientIdentifierRow.id)
-    ).all()
-    return PersonOut(
-        id=person.id,
-        pseudonym=person.pseudonym,
-        sex=person.sex,
-        birth_date=person.birth_date,
-        identifiers=[IdentifierOut.model_validate(i) for i in identifiers],
-    )
-
-
-def live_person(db: Session, person_id: int) -> Person | None:
-    """The person, following merges to the surviving row."""
-    person = db.get(Person, person_id)
-    while person is not None and person.merged_into_id is not None:
-        person = db.get(Person, person.merged_into_id)
-    return person
-
-
-def person_ids_merged_into(db: Session, person_id: int) -> list[int]:
-    """The person and every row merged into it (their studies are the person's)."""
-    ids = [person_id]
-    frontier = [person_id]
-    while frontier:
-        merged = db.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier))).all()
-        frontier = [m for m in merged if m not in ids]
-        ids.extend(frontier)
-    return ids
 
 
 def _estimates_by_event(db: Session, study_ids: Sequence[int]) -> dict[int, list[EstimateOut]]:
@@ -175,15 +138,6 @@ def study_details(
             )
         )
     return out
-
-
-def person_studies(db: Session, person_id: int, scope: Scope) -> list[StudyDetail]:
-    """A person's studies (merged rows included) in scope, oldest first."""
-    ids = person_ids_merged_into(db, person_id)
-    statement = scoped(_study_select().where(Study.person_id.in_(ids)), scope).order_by(
-        Study.study_date, Study.study_instance_uid
-    )
-    return study_details(db, db.execute(statement).all())
 
 
 def study_by_uid(db: Session, uid: str, scope: Scope) -> StudyDetail | None:

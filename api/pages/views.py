@@ -19,7 +19,8 @@ from api.pages.charts import exam_timeline
 from api.pages.i18n import labels, language_of
 from api.problems import Problem
 from api.routes.persons import history_of, lookup
-from api.schemas import HistoryOut, LookupIn
+from api.schemas import LookupIn
+from api.schemas_dose import HistoryOut
 from api.security import SESSION_COOKIE, Principal, authenticate, client_of
 from api.sessions import form_token, form_token_valid, sign_in, sign_out
 from dosewatch.ledger.auth_models import Role

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from api.deps import Db
+from api.deps import Db, PageNo, PageSize
 from api.schemas import AuditOut, Page
 from api.security import Admin
 from dosewatch.ledger.models import AuditEvent
@@ -20,8 +20,8 @@ def list_audit(
     db: Db,
     _principal: Admin,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
 ) -> Page[AuditOut]:
     """Newest first; ``action`` filters (``person.lookup``, ``person.history.read`` ...)."""
     base = select(AuditEvent)
