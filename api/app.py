@@ -25,7 +25,7 @@ from dosewatch.nrd.store import on_study_recorded as nrd_study_hook
 def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastAPI:
     """A dosewatch service over the ledger named by ``settings`` (or ``engine``)."""
     settings.check()
-    from api.pages import views
+    from api.pages import dose_views, views
     from api.routes import (
         admin,
         alerts,
@@ -85,6 +85,7 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
     ):
         app.include_router(module.router)
     app.include_router(views.router)
+    app.include_router(dose_views.router)
     return app
 
 

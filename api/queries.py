@@ -11,16 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.schemas import (
+    AuditOut,
     EstimateOut,
     EventOut,
     StudyDetail,
     StudyOut,
+    UsageOut,
+    UsageRow,
 )
 from dosewatch.ledger.models import (
+    AuditEvent,
     Establishment,
     EstimateRow,
     EventRow,
     Person,
+    ReportRow,
     Study,
 )
 
@@ -187,3 +192,50 @@ def estimate_in_scope(db: Session, estimate_id: int, scope: Scope) -> EstimateRo
         scope,
     )
     return db.scalars(statement).one_or_none()
+
+
+def usage_of(db: Session, establishment: Establishment) -> UsageOut:
+    """Per month of reception: dose objects recorded (``ingest``) and those that received
+    organ-dose estimates (``organ_dose``), with the number of distinct exams (studies)."""
+    reports = db.execute(
+        select(ReportRow.id, ReportRow.study_id, ReportRow.received_at).where(
+            ReportRow.establishment_id == establishment.id
+        )
+    ).all()
+    estimated = set(
+        db.scalars(
+            select(EstimateRow.report_id)
+            .join(ReportRow, ReportRow.id == EstimateRow.report_id)
+            .where(ReportRow.establishment_id == establishment.id)
+            .distinct()
+        ).all()
+    )
+    objects: dict[tuple[str, str], int] = defaultdict(int)
+    exams: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for report_id, study_id, received_at in reports:
+        month = received_at.strftime("%Y-%m")
+        services = ["ingest"] + (["organ_dose"] if report_id in estimated else [])
+        for service in services:
+            objects[month, service] += 1
+            exams[month, service].add(study_id)
+    rows = [
+        UsageRow(month=m, service=s, dose_objects=n, exams=len(exams[m, s]))
+        for (m, s), n in sorted(objects.items())
+    ]
+    return UsageOut(
+        establishment_id=establishment.id, establishment_code=establishment.code, rows=rows
+    )
+
+
+def audit_page(
+    db: Session, action: str | None, page: int, page_size: int
+) -> tuple[list[AuditOut], int]:
+    """Audit events, newest first; ``action`` filters."""
+    base = select(AuditEvent)
+    if action:
+        base = base.where(AuditEvent.action == action)
+    total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    rows = db.scalars(
+        base.order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return [AuditOut.model_validate(r) for r in rows], total
