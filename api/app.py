@@ -41,8 +41,19 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
 
     if engine is None:
         url = settings.effective_database_url()
-        # up to a connection per thread of the AnyIO pool (40) rather than waiting on one
-        pool = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 30}
+        # up to a connection per thread of the AnyIO pool (40) rather than waiting on one;
+        # no pre-ping round trip per request: a connection lost with a database restart is
+        # invalidated when it fails (answered 503, see api.problems) and recycled hourly
+        pool: dict[str, object] = (
+            {}
+            if url.startswith("sqlite")
+            else {
+                "pool_size": 10,
+                "max_overflow": 30,
+                "pool_pre_ping": False,
+                "pool_recycle": 3600,
+            }
+        )
         engine = make_engine(url, **pool)
     upgrade(engine)
     app = FastAPI(
