@@ -3,11 +3,13 @@ PostgreSQL ledger (``python -m bench.service_history``; bounded: 60 s of load).
 
 * The ledger is built in its own database (default ``bench_service``) with set-based SQL
   (``generate_series``): 50 establishments, persons with ~5 studies of 2 CT events each,
-  one current effective-dose estimate per event; the real schema (Alembic head).
-* The service runs under uvicorn in a subprocess (one worker); 50 concurrent clients
-  (asyncio + httpx, each a closed loop with a think time) ask ``GET
-  /api/persons/{id}/history`` for random persons with an admin token (regional scope, so
-  every exam is returned and an audit row is written per read).
+  one current effective-dose estimate and two organ doses per event in ingest's slot shape;
+  the real schema (Alembic head).
+* The service runs under uvicorn in a subprocess (``--workers``, default 1); 50 concurrent
+  clients (asyncio + httpx, each a closed loop with a think time) ask ``GET
+  /api/persons/{id}/history`` (or ``/cumulative``, ``--endpoint``) for random persons with
+  an admin token (regional scope, so every exam is returned and an audit row is written
+  per read). ``--reuse`` runs against the ledger an earlier ``--keep`` run left.
 * Baseline of the same run: ``GET /api/me`` (authentication only) under the same load;
   the figure is p95(history) and its ratio to p95(baseline), with the load average.
 """
@@ -230,6 +232,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--reuse", action="store_true", help="use the ledger of an earlier --keep run as it is"
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--endpoint",
+        choices=("history", "cumulative"),
+        default="history",
+        help="person resource under load (cumulative: lifetime sums, coverage, timeline)",
+    )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     print(f"seed {args.seed}; load average {os.getloadavg()[0]:.2f}", flush=True)
@@ -278,7 +286,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         else:
             raise RuntimeError("the service did not start")
         rng = random.Random(args.seed)
-        history = [f"/api/persons/{rng.randint(1, args.persons)}/history" for _ in range(5000)]
+        history = [
+            f"/api/persons/{rng.randint(1, args.persons)}/{args.endpoint}" for _ in range(5000)
+        ]
         load_before = os.getloadavg()[0]
         baseline = asyncio.run(
             _load(base, token, ["/api/me"], args.clients, args.baseline_seconds, args.think_s)
@@ -302,6 +312,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "build_s": round(build_s, 1),
         "reused": reused is not None,
         "workers": args.workers,
+        "endpoint": args.endpoint,
         "clients": args.clients,
         "think_s": args.think_s,
         "seconds": args.seconds,
