@@ -26,6 +26,9 @@ from dosewatch.nrd.reference import CURRENT_REGULATION
 
 router = APIRouter(include_in_schema=False)
 
+#: devices listed on the admin page (the API pages through them per establishment)
+MAX_DEVICES = 500
+
 PHYSICS_ROLES = (Role.PHYSICIST, Role.QUALITY_MANAGER, Role.ADMIN)
 NRD_ROLES = (Role.QUALITY_MANAGER, Role.PHYSICIST, Role.ADMIN)
 
@@ -120,11 +123,18 @@ def admin_page(request: Request, db: Db, principal: MaybePrincipal) -> Response:
         return to_login(request)
     _allowed(principal, (Role.ADMIN,))
     sites = _establishments(db, principal)
-    devices = dict(
-        db.execute(
-            select(Device.establishment_id, func.count(Device.id)).group_by(Device.establishment_id)
-        ).all()
-    )
+    codes = {e.id: e.code for e in sites}
+    devices = db.execute(
+        select(
+            Device.establishment_id,
+            Device.manufacturer,
+            Device.model,
+            Device.station_name,
+            Device.serial_number,
+        )
+        .order_by(Device.establishment_id, Device.manufacturer, Device.model)
+        .limit(MAX_DEVICES)
+    ).all()
     events, _total = audit_page(db, None, 1, 50)
     return render(
         request,
@@ -133,6 +143,7 @@ def admin_page(request: Request, db: Db, principal: MaybePrincipal) -> Response:
         users=users(db),
         sites=sites,
         devices=devices,
+        codes=codes,
         events=events,
         usage=[usage_of(db, e) for e in sites],
     )

@@ -211,4 +211,5 @@ def test_role_pages(world: World) -> None:
         _sign_in(client, world, Role.ADMIN)
         admin = client.get("/admin?lang=en").text
         assert world.usernames[Role.PHYSICIST] in admin and "Usage (billing)" in admin
+        assert "SOMATOM Definition Flash" in admin  # the CT sample's device
         assert "person.history.read" in admin or "person.read" in admin or "study.list" in admin
