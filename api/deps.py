@@ -15,14 +15,18 @@ from api.config import ServiceSettings
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One session per request; routes commit what they write (audit rows included) before
     answering, anything uncommitted is rolled back when the request ends. Opening a session
-    does no I/O (it runs on the event loop); closing it returns the connection to the pool,
-    which may talk to the database, so it runs in the thread pool."""
+    does no I/O (it runs on the event loop); closing one with an open transaction rolls it
+    back over the network, so that runs in the thread pool (after a commit the connection is
+    already back in the pool and closing is local)."""
     factory: sessionmaker[Session] = request.app.state.sessions
     session = factory()
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 def get_settings(request: Request) -> ServiceSettings:
