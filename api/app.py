@@ -25,13 +25,35 @@ from dosewatch.nrd.store import on_study_recorded as nrd_study_hook
 def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastAPI:
     """A dosewatch service over the ledger named by ``settings`` (or ``engine``)."""
     settings.check()
-    from api.pages import views
-    from api.routes import audit_log, dicomweb, establishments, persons, quarantine, studies
+    from api.pages import dose_views, views
+    from api.routes import (
+        admin,
+        alerts,
+        audit_log,
+        dicomweb,
+        establishments,
+        nrd,
+        persons,
+        physics,
+        quarantine,
+        studies,
+    )
 
     if engine is None:
         url = settings.effective_database_url()
-        # a connection per worker thread of the pool (AnyIO: 40) rather than waiting on one
-        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        # up to a connection per thread of the AnyIO pool (40) rather than waiting on one;
+        # no pre-ping round trip per request: a connection lost with a database restart is
+        # invalidated when it fails (answered 503, see api.problems) and recycled hourly
+        pool: dict[str, object] = (
+            {}
+            if url.startswith("sqlite")
+            else {
+                "pool_size": 10,
+                "max_overflow": 30,
+                "pool_pre_ping": False,
+                "pool_recycle": 3600,
+            }
+        )
         engine = make_engine(url, **pool)
     upgrade(engine)
     app = FastAPI(
@@ -60,9 +82,21 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
             via=principal.via,
         )
 
-    for module in (persons, studies, establishments, quarantine, audit_log, dicomweb):
+    for module in (
+        persons,
+        studies,
+        alerts,
+        nrd,
+        physics,
+        establishments,
+        quarantine,
+        audit_log,
+        admin,
+        dicomweb,
+    ):
         app.include_router(module.router)
     app.include_router(views.router)
+    app.include_router(dose_views.router)
     return app
 
 

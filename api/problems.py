@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dosewatch.domain.errors import DoseWatchError
@@ -79,6 +80,18 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, DoseWatchError)
         return problem_response(400, exc.code, str(exc))
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if exc.connection_invalidated:  # the database went away (restart): retry later
+            log.warning("database connection lost on %s; invalidated", request.url.path)
+            return problem_response(
+                503,
+                "database.unavailable",
+                "the database connection was lost; retry in a moment",
+                {"Retry-After": "1"},
+            )
+        return await on_any(request, exc)
+
     async def on_any(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled %s on %s", type(exc).__name__, request.url.path, exc_info=exc)
         return problem_response(500, "server.error", "internal error; see the service log")
@@ -87,4 +100,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(DoseWatchError, on_dosewatch)
+    app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(Exception, on_any)

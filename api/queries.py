@@ -11,19 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.schemas import (
+    AuditOut,
     EstimateOut,
     EventOut,
-    IdentifierOut,
-    PersonOut,
     StudyDetail,
     StudyOut,
+    UsageOut,
+    UsageRow,
 )
 from dosewatch.ledger.models import (
+    AuditEvent,
     Establishment,
     EstimateRow,
     EventRow,
-    PatientIdentifierRow,
     Person,
+    ReportRow,
     Study,
 )
 
@@ -35,40 +37,6 @@ def scoped(statement: Any, scope: Scope) -> Any:
     if scope is None:
         return statement
     return statement.where(Study.establishment_id.in_(sorted(scope)))
-
-
-def person_out(db: Session, person: Person) -> PersonOut:
-    identifiers = db.scalars(
-        select(PatientIdentifierRow)
-        .where(PatientIdentifierRow.person_id == person.id)
-        .order_by(PatientIdentifierRow.id)
-    ).all()
-    return PersonOut(
-        id=person.id,
-        pseudonym=person.pseudonym,
-        sex=person.sex,
-        birth_date=person.birth_date,
-        identifiers=[IdentifierOut.model_validate(i) for i in identifiers],
-    )
-
-
-def live_person(db: Session, person_id: int) -> Person | None:
-    """The person, following merges to the surviving row."""
-    person = db.get(Person, person_id)
-    while person is not None and person.merged_into_id is not None:
-        person = db.get(Person, person.merged_into_id)
-    return person
-
-
-def person_ids_merged_into(db: Session, person_id: int) -> list[int]:
-    """The person and every row merged into it (their studies are the person's)."""
-    ids = [person_id]
-    frontier = [person_id]
-    while frontier:
-        merged = db.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier))).all()
-        frontier = [m for m in merged if m not in ids]
-        ids.extend(frontier)
-    return ids
 
 
 def _estimates_by_event(db: Session, study_ids: Sequence[int]) -> dict[int, list[EstimateOut]]:
@@ -177,15 +145,6 @@ def study_details(
     return out
 
 
-def person_studies(db: Session, person_id: int, scope: Scope) -> list[StudyDetail]:
-    """A person's studies (merged rows included) in scope, oldest first."""
-    ids = person_ids_merged_into(db, person_id)
-    statement = scoped(_study_select().where(Study.person_id.in_(ids)), scope).order_by(
-        Study.study_date, Study.study_instance_uid
-    )
-    return study_details(db, db.execute(statement).all())
-
-
 def study_by_uid(db: Session, uid: str, scope: Scope) -> StudyDetail | None:
     statement = scoped(_study_select().where(Study.study_instance_uid == uid), scope)
     rows = db.execute(statement).all()
@@ -233,3 +192,50 @@ def estimate_in_scope(db: Session, estimate_id: int, scope: Scope) -> EstimateRo
         scope,
     )
     return db.scalars(statement).one_or_none()
+
+
+def usage_of(db: Session, establishment: Establishment) -> UsageOut:
+    """Per month of reception: dose objects recorded (``ingest``) and those that received
+    organ-dose estimates (``organ_dose``), with the number of distinct exams (studies)."""
+    reports = db.execute(
+        select(ReportRow.id, ReportRow.study_id, ReportRow.received_at).where(
+            ReportRow.establishment_id == establishment.id
+        )
+    ).all()
+    estimated = set(
+        db.scalars(
+            select(EstimateRow.report_id)
+            .join(ReportRow, ReportRow.id == EstimateRow.report_id)
+            .where(ReportRow.establishment_id == establishment.id)
+            .distinct()
+        ).all()
+    )
+    objects: dict[tuple[str, str], int] = defaultdict(int)
+    exams: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for report_id, study_id, received_at in reports:
+        month = received_at.strftime("%Y-%m")
+        services = ["ingest"] + (["organ_dose"] if report_id in estimated else [])
+        for service in services:
+            objects[month, service] += 1
+            exams[month, service].add(study_id)
+    rows = [
+        UsageRow(month=m, service=s, dose_objects=n, exams=len(exams[m, s]))
+        for (m, s), n in sorted(objects.items())
+    ]
+    return UsageOut(
+        establishment_id=establishment.id, establishment_code=establishment.code, rows=rows
+    )
+
+
+def audit_page(
+    db: Session, action: str | None, page: int, page_size: int
+) -> tuple[list[AuditOut], int]:
+    """Audit events, newest first; ``action`` filters."""
+    base = select(AuditEvent)
+    if action:
+        base = base.where(AuditEvent.action == action)
+    total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    rows = db.scalars(
+        base.order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return [AuditOut.model_validate(r) for r in rows], total

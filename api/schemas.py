@@ -116,25 +116,12 @@ class StudyDetail(StudyOut):
     events: list[EventOut]
 
 
-class HistoryOut(Out):
-    """A person's exams; ``scope`` says whether other establishments were included."""
-
-    person: PersonOut
-    scope: str = Field(description="regional | own-establishments")
-    studies: list[StudyDetail]
-    gaps: list[str] = Field(description="what this build does not compute yet")
-
-
 class LookupIn(BaseModel):
     """An explicit, audited look-up of a person's regional history."""
 
     identifier: str = Field(min_length=1, max_length=200)
     issuer: str | None = Field(default=None, max_length=200)
     reason: str = Field(min_length=5, max_length=500, description="why (continuity of care)")
-
-
-class LookupOut(Out):
-    persons: list[HistoryOut]
 
 
 class ExplainOut(Out):

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Annotated
@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Db
 from api.problems import Problem, forbidden, unauthenticated
 from dosewatch.ledger import accounts
-from dosewatch.ledger.auth_models import Role, User, WebSession
+from dosewatch.ledger.auth_models import Role, User, UserEstablishment, WebSession
 from dosewatch.ledger.identity import now
 
 SESSION_COOKIE = "dw_session"
@@ -82,32 +82,40 @@ def _aware(value: object) -> object:
 
 
 def _resolve(request: Request, db: Db) -> Principal:
-    """The principal from a bearer token or a session cookie (blocking database reads:
-    run in the thread pool, never on the event loop)."""
+    """The principal from a bearer token or a session cookie, one query either way
+    (blocking database reads: run in the thread pool, never on the event loop)."""
     header = request.headers.get("authorization", "")
     client = client_of(request)
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthenticated("use 'Authorization: Bearer <token>'")
-        user = accounts.user_for_token(db, token.strip())
-        if user is None:
+        account = accounts.account_for_token(db, token.strip())
+        if account is None:
             raise unauthenticated("unknown, expired or revoked token")
-        return Principal(accounts.account_of(db, user), "token", client)
+        return Principal(account, "token", client)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        row = db.execute(
-            select(User, WebSession)
+        rows = db.execute(
+            select(
+                User.id,
+                User.username,
+                User.role,
+                User.active,
+                WebSession.expires_at,
+                WebSession.csrf_token,
+                UserEstablishment.establishment_id,
+            )
             .join(WebSession, WebSession.user_id == User.id)
+            .outerjoin(UserEstablishment, UserEstablishment.user_id == User.id)
             .where(WebSession.session_sha256 == accounts.digest_secret(cookie))
-        ).one_or_none()
-        if row is not None:
-            user, web_session = row
-            expires_at = _aware(web_session.expires_at)
-            if user.active and expires_at > now():  # type: ignore[operator]
-                return Principal(
-                    accounts.account_of(db, user), "session", client, web_session.csrf_token
-                )
+        ).all()
+        if rows:
+            user_id, username, role, active, expires_at, csrf, _ = rows[0]
+            if active and _aware(expires_at) > now():  # type: ignore[operator]
+                ids = frozenset(r.establishment_id for r in rows if r.establishment_id)
+                account = accounts.Account(user_id, username, Role(role), ids)
+                return Principal(account, "session", client, csrf)
     raise unauthenticated()
 
 
@@ -117,9 +125,11 @@ async def authenticate(request: Request, db: Db) -> Principal:
     try:
         principal = await run_in_threadpool(_resolve, request, db)
     finally:
-        # end the read transaction now: on SQLite it holds the write lock, which the
-        # ingest use case (STOW-RS, retry) of this very request needs
-        await run_in_threadpool(db.commit)
+        # on SQLite the read transaction holds the write lock (BEGIN IMMEDIATE), which the
+        # ingest use case (STOW-RS, retry) of this very request needs: end it now. On
+        # PostgreSQL the request goes on in the same transaction (no extra round trips).
+        if db.get_bind().dialect.name == "sqlite":
+            await run_in_threadpool(db.commit)
     if principal.via == "session" and request.method not in SAFE_METHODS:
         assert principal.csrf_token is not None
         await _check_csrf(request, principal.csrf_token)
@@ -141,10 +151,10 @@ async def _check_csrf(request: Request, expected: str) -> None:
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only ``roles`` (403 otherwise, after 401 for anonymous)."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:  # pure: no thread hop
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise forbidden(f"this resource is for: {allowed}")
@@ -160,3 +170,5 @@ Clinician = Annotated[Principal, Depends(require(*IDENTITY_ROLES))]
 RegionalLookup = Annotated[Principal, Depends(require(Role.RADIOLOGIST, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 UsageReader = Annotated[Principal, Depends(require(Role.ADMIN, Role.QUALITY_MANAGER))]
+NrdReader = Annotated[Principal, Depends(require(Role.QUALITY_MANAGER, Role.PHYSICIST, Role.ADMIN))]
+Physicist = Annotated[Principal, Depends(require(Role.PHYSICIST, Role.ADMIN))]

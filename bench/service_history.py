@@ -3,11 +3,13 @@ PostgreSQL ledger (``python -m bench.service_history``; bounded: 60 s of load).
 
 * The ledger is built in its own database (default ``bench_service``) with set-based SQL
   (``generate_series``): 50 establishments, persons with ~5 studies of 2 CT events each,
-  one current effective-dose estimate per event; the real schema (Alembic head).
-* The service runs under uvicorn in a subprocess (one worker); 50 concurrent clients
-  (asyncio + httpx, each a closed loop with a think time) ask ``GET
-  /api/persons/{id}/history`` for random persons with an admin token (regional scope, so
-  every exam is returned and an audit row is written per read).
+  one current effective-dose estimate and two organ doses per event in ingest's slot shape;
+  the real schema (Alembic head).
+* The service runs under uvicorn in a subprocess (``--workers``, default 1); 50 concurrent
+  clients (asyncio + httpx, each a closed loop with a think time) ask ``GET
+  /api/persons/{id}/history`` (or ``/cumulative``, ``--endpoint``) for random persons with
+  an admin token (regional scope, so every exam is returned and an audit row is written
+  per read). ``--reuse`` runs against the ledger an earlier ``--keep`` run left.
 * Baseline of the same run: ``GET /api/me`` (authentication only) under the same load;
   the figure is p95(history) and its ratio to p95(baseline), with the load average.
 """
@@ -96,13 +98,29 @@ def build_ledger(server: str, database: str, persons: int, seed: int) -> dict[st
             "FROM study s, generate_series(1, %s) e",
             (events_per_study,),
         )
+        # one current effective dose and two organ doses per event, in ingest's slot shape
         conn.execute(
-            "INSERT INTO estimate (report_id, study_id, event_id, quantity, value, unit, "
-            "uncertainty_pct, model_id, model_version, table_version, basis, indicative, "
-            "upper_bound, method, inputs, current, created_at) "
-            "SELECT ev.report_id, ev.study_id, ev.id, 'effective_dose', ev.dlp_mgy_cm * 0.014, "
-            "'mSv', 40, 'ct.k_dlp', '1', 'bench', 'ICRP103', false, false, 'E = k * DLP', "
-            "'{}', true, now() FROM irradiation_event ev"
+            "INSERT INTO estimate (report_id, study_id, event_id, quantity, organ_scheme, "
+            "organ_value, organ_meaning, value, unit, uncertainty_pct, model_id, model_version, "
+            "table_version, basis, indicative, upper_bound, method, inputs, current, created_at, "
+            "slot_key, origin, selection, selection_reason) "
+            "SELECT ev.report_id, ev.study_id, ev.id, 'effective_dose', NULL, NULL, NULL, "
+            "ev.dlp_mgy_cm * 0.014, 'mSv', 40, 'ct.k_dlp', '1', 'bench', 'ICRP103', false, "
+            "false, 'E = k * DLP', '{}', true, now(), "
+            "ev.event_key || '|effective_dose||ICRP103', 'model', 'counted', 'bench' "
+            "FROM irradiation_event ev"
+        )
+        conn.execute(
+            "INSERT INTO estimate (report_id, study_id, event_id, quantity, organ_scheme, "
+            "organ_value, organ_meaning, value, unit, uncertainty_pct, model_id, model_version, "
+            "table_version, basis, indicative, upper_bound, method, inputs, current, created_at, "
+            "slot_key, origin, selection, selection_reason) "
+            "SELECT ev.report_id, ev.study_id, ev.id, 'organ_dose', 'SCT', o.v, o.m, "
+            "ev.ctdivol_mgy * o.k, 'mGy', 35, 'ct.organ.korg_h', '1', 'bench', NULL, false, "
+            "false, 'D = k * CTDIvol', '{}', true, now(), "
+            "ev.event_key || '|organ_dose|SCT:' || o.v || '|', 'model', 'counted', 'bench' "
+            "FROM irradiation_event ev, "
+            "(VALUES ('39607008', 'Lung', 1.4), ('76752008', 'Breast', 1.2)) o(v, m, k)"
         )
         for table in (
             "establishment",
@@ -125,12 +143,31 @@ def build_ledger(server: str, database: str, persons: int, seed: int) -> dict[st
     return counts
 
 
+def existing_counts(server: str, database: str) -> dict[str, int] | None:
+    """The row counts of a ledger built by an earlier run (``--reuse``), or None."""
+    try:
+        conn = psycopg.connect(_libpq(f"{server}/{database}"))
+    except psycopg.OperationalError:
+        return None
+    with conn:
+        counts = {
+            table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+            for table in ("person", "study", "irradiation_event", "estimate")
+        }
+    return counts if counts["irradiation_event"] > 0 else None
+
+
 def admin_token(url: str) -> str:
+    from sqlalchemy import select
+
     from dosewatch.ledger import accounts, db
+    from dosewatch.ledger.auth_models import User
 
     engine = db.make_engine(url)
     with db.transaction(db.session_factory(engine)) as session:
-        user = accounts.create_user(session, "bench-admin", "admin", [])
+        user = session.scalars(select(User).where(User.username == "bench-admin")).first()
+        if user is None:  # a reused ledger keeps the account of the run that built it
+            user = accounts.create_user(session, "bench-admin", "admin", [])
         token = accounts.issue_token(session, user, ADMIN_TOKEN_LABEL)
     engine.dispose()
     return token
@@ -191,13 +228,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--think-s", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the ledger of an earlier --keep run as it is"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--endpoint",
+        choices=("history", "cumulative"),
+        default="history",
+        help="person resource under load (cumulative: lifetime sums, coverage, timeline)",
+    )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     print(f"seed {args.seed}; load average {os.getloadavg()[0]:.2f}", flush=True)
     started = time.perf_counter()
-    counts = build_ledger(args.server, args.database, args.persons, args.seed)
-    build_s = time.perf_counter() - started
-    print(f"ledger built in {build_s:.0f} s: {counts}", flush=True)
+    reused = existing_counts(args.server, args.database) if args.reuse else None
+    if reused is not None:
+        counts, build_s = reused, 0.0
+        args.persons = counts["person"]
+        print(f"ledger reused: {counts}", flush=True)
+    else:
+        counts = build_ledger(args.server, args.database, args.persons, args.seed)
+        build_s = time.perf_counter() - started
+        print(f"ledger built in {build_s:.0f} s: {counts}", flush=True)
     url = f"{args.server}/{args.database}"
     token = admin_token(url)
     port = _free_port()
@@ -216,6 +269,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(args.workers),
         ],
         cwd=ROOT,
         env=env,
@@ -231,7 +286,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         else:
             raise RuntimeError("the service did not start")
         rng = random.Random(args.seed)
-        history = [f"/api/persons/{rng.randint(1, args.persons)}/history" for _ in range(5000)]
+        history = [
+            f"/api/persons/{rng.randint(1, args.persons)}/{args.endpoint}" for _ in range(5000)
+        ]
         load_before = os.getloadavg()[0]
         baseline = asyncio.run(
             _load(base, token, ["/api/me"], args.clients, args.baseline_seconds, args.think_s)
@@ -247,12 +304,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         except subprocess.TimeoutExpired:  # a client connection kept it in graceful shutdown
             server.kill()
             server.wait()
-    if not args.keep:
+    if not (args.keep or args.reuse):
         with psycopg.connect(_libpq(f"{args.server}/postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
     result = {
         "ledger": counts,
         "build_s": round(build_s, 1),
+        "reused": reused is not None,
+        "workers": args.workers,
+        "endpoint": args.endpoint,
         "clients": args.clients,
         "think_s": args.think_s,
         "seconds": args.seconds,

@@ -1,29 +1,32 @@
-"""Page routes: sign-in, look-up form, a person's history with its chart, the quality
-manager's NRD page. Pages use the same scoped reads, audit and CSRF rules as the API."""
+"""Page routes: sign-in, look-up form, a person's history (exams, cumulative dose with its
+completeness, organ doses, alerts, report text). Pages use the same scoped reads, audit
+and CSRF rules as the API; the physicist, NRD and admin pages are in ``dose_views``."""
 
 from __future__ import annotations
 
-import statistics
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from api.audit import record_read
+from api.cumulative_view import person_cumulative
 from api.deps import AppSettings, Db, RowId
-from api.pages.charts import exam_timeline
+from api.pages.charts import cumulative_timeline, exam_timeline, organ_bars
 from api.pages.i18n import labels, language_of
 from api.problems import Problem
 from api.routes.persons import history_of, lookup
-from api.schemas import HistoryOut, LookupIn
+from api.schemas import LookupIn
+from api.schemas_dose import HistoryOut
 from api.security import SESSION_COOKIE, Principal, authenticate, client_of
 from api.sessions import form_token, form_token_valid, sign_in, sign_out
+from dosewatch.cumulative.report_text import report_text
+from dosewatch.cumulative.window import parse_window
 from dosewatch.ledger.auth_models import Role
-from dosewatch.ledger.models import Device, Establishment, EventRow, ReportRow, Study
+from dosewatch.ledger.identity import now
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -52,7 +55,7 @@ def render(request: Request, name: str, principal: Principal | None, **context: 
     )
 
 
-def _to_login(request: Request) -> Response:
+def to_login(request: Request) -> Response:
     return RedirectResponse(f"/login?lang={language_of(request)}", status_code=303)
 
 
@@ -103,7 +106,7 @@ def login_submit(
 def logout(request: Request, db: Db, principal: MaybePrincipal) -> Response:
     if principal is not None:
         sign_out(db, request.cookies.get(SESSION_COOKIE))
-    response = _to_login(request)
+    response = to_login(request)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -111,15 +114,42 @@ def logout(request: Request, db: Db, principal: MaybePrincipal) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: MaybePrincipal) -> Response:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     can_lookup = principal.role in (Role.RADIOLOGIST, Role.ADMIN)
     return render(request, "home.html", principal, can_lookup=can_lookup, message=None)
 
 
-def _history_page(request: Request, principal: Principal, histories: list[HistoryOut]) -> Response:
-    title = labels(language_of(request))["chart_title"]
-    charts = [exam_timeline(h.studies, title) for h in histories]
-    return render(request, "history.html", principal, histories=histories, charts=charts)
+#: exams whose report text the history page shows (the newest ones): a bounded page
+MAX_REPORT_TEXTS = 100
+
+
+def _history_page(
+    request: Request,
+    db: Db,
+    principal: Principal,
+    histories: list[HistoryOut],
+    window_text: str = "all",
+) -> Response:
+    lang = language_of(request)
+    t = labels(lang)
+    today = now().date()
+    window = parse_window(window_text, today)
+    views = []
+    for h in histories:
+        scope = None if h.scope == "regional" else principal.visible_establishments()
+        cumulative = person_cumulative(db, h.person.id, h.person.pseudonym, scope, window, today)
+        newest = [s.study_instance_uid for s in h.studies][-MAX_REPORT_TEXTS:]
+        views.append(
+            {
+                "history": h,
+                "cumulative": cumulative,
+                "exam_chart": exam_timeline(h.studies, t["chart_title"]),
+                "cumulative_chart": cumulative_timeline(cumulative, t["cumulative_chart"]),
+                "organ_chart": organ_bars(cumulative, t["organ_chart"]),
+                "report_texts": {uid: report_text(db, uid, lang).text for uid in newest},
+            }
+        )
+    return render(request, "history.html", principal, views=views, window=window.label)
 
 
 @router.post("/persons/lookup", response_class=HTMLResponse)
@@ -132,7 +162,7 @@ def lookup_page(
     issuer: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     if principal.role not in (Role.RADIOLOGIST, Role.ADMIN):
         raise Problem(403, "auth.forbidden", "regional look-up is for radiologists and admins")
     if len(reason.strip()) < 5 or not identifier.strip():
@@ -146,65 +176,30 @@ def lookup_page(
     if not result.persons:
         t = labels(language_of(request))
         return render(request, "home.html", principal, can_lookup=True, message=t["not_found"])
-    return _history_page(request, principal, result.persons)
+    return _history_page(request, db, principal, result.persons)
 
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse)
-def person_page(request: Request, db: Db, principal: MaybePrincipal, person_id: RowId) -> Response:
+def person_page(
+    request: Request,
+    db: Db,
+    principal: MaybePrincipal,
+    person_id: RowId,
+    window: Annotated[str, Query(min_length=1, max_length=30)] = "all",
+) -> Response:
     if principal is None:
-        return _to_login(request)
+        return to_login(request)
     if not principal.sees_identities:
         raise Problem(403, "auth.forbidden", "quality managers see pseudonymised data only")
     history = history_of(db, principal, person_id, regional=False)
     if history is None:
         raise Problem(404, "not_found", "person not found (or not visible to you)")
-    record_read(db, principal, "person.history.read", "person", history.person.pseudonym)
-    return _history_page(request, principal, [history])
-
-
-def _median(values: list[float | None]) -> str:
-    numbers = [v for v in values if v is not None]
-    return f"{statistics.median(numbers):.3g}" if numbers else "—"
-
-
-@router.get("/nrd", response_class=HTMLResponse)
-def nrd_page(request: Request, db: Db, principal: MaybePrincipal) -> Response:
-    """Device-reported indicator medians per device and protocol (no person data)."""
-    if principal is None:
-        return _to_login(request)
-    statement = (
-        select(
-            Establishment.code,
-            Device.manufacturer,
-            Device.model,
-            EventRow.acquisition_protocol,
-            EventRow.ctdivol_mgy,
-            EventRow.dlp_mgy_cm,
-            EventRow.kap_gy_cm2,
-        )
-        .join(Study, Study.id == EventRow.study_id)
-        .join(Establishment, Establishment.id == Study.establishment_id)
-        .join(ReportRow, ReportRow.id == EventRow.report_id)
-        .join(Device, Device.id == ReportRow.device_id, isouter=True)
-        .where(EventRow.counted.is_(True))
+    record_read(
+        db,
+        principal,
+        "person.history.read",
+        "person",
+        history.person.pseudonym,
+        details={"page": True, "window": window},
     )
-    scope = principal.visible_establishments()
-    if scope is not None:
-        statement = statement.where(Study.establishment_id.in_(sorted(scope)))
-    groups: dict[tuple[str, str, str], list[tuple[Any, ...]]] = {}
-    for code, maker, model, protocol, ctdi, dlp, kap in db.execute(statement):
-        key = (code, f"{maker or '?'} {model or ''}".strip(), protocol or "—")
-        groups.setdefault(key, []).append((ctdi, dlp, kap))
-    rows = [
-        {
-            "establishment": key[0],
-            "device": key[1],
-            "protocol": key[2],
-            "count": len(values),
-            "ctdivol": _median([v[0] for v in values]),
-            "dlp": _median([v[1] for v in values]),
-            "kap": _median([v[2] for v in values]),
-        }
-        for key, values in sorted(groups.items())[:500]
-    ]
-    return render(request, "nrd.html", principal, rows=rows)
+    return _history_page(request, db, principal, [history], window)

@@ -3,16 +3,15 @@ service is paid per use: dose objects and exams processed per month and per serv
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import Db, RowId
 from api.problems import not_found
-from api.schemas import DeviceOut, EstablishmentOut, UsageOut, UsageRow
+from api.queries import usage_of
+from api.schemas import DeviceOut, EstablishmentOut, UsageOut
 from api.security import Anyone, UsageReader
-from dosewatch.ledger.models import Device, Establishment, EstimateRow, ReportRow
+from dosewatch.ledger.models import Device, Establishment
 
 router = APIRouter(prefix="/api/establishments", tags=["establishments"])
 
@@ -47,31 +46,4 @@ def usage(establishment_id: RowId, db: Db, principal: UsageReader) -> UsageOut:
     """Per month of reception: dose objects recorded (``ingest``) and those that received
     organ-dose estimates (``organ_dose``), with the number of distinct exams (studies)."""
     establishment = _visible(db, principal, establishment_id)
-    reports = db.execute(
-        select(ReportRow.id, ReportRow.study_id, ReportRow.received_at).where(
-            ReportRow.establishment_id == establishment_id
-        )
-    ).all()
-    estimated = set(
-        db.scalars(
-            select(EstimateRow.report_id)
-            .join(ReportRow, ReportRow.id == EstimateRow.report_id)
-            .where(ReportRow.establishment_id == establishment_id)
-            .distinct()
-        ).all()
-    )
-    objects: dict[tuple[str, str], int] = defaultdict(int)
-    exams: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for report_id, study_id, received_at in reports:
-        month = received_at.strftime("%Y-%m")
-        services = ["ingest"] + (["organ_dose"] if report_id in estimated else [])
-        for service in services:
-            objects[month, service] += 1
-            exams[month, service].add(study_id)
-    rows = [
-        UsageRow(month=m, service=s, dose_objects=n, exams=len(exams[m, s]))
-        for (m, s), n in sorted(objects.items())
-    ]
-    return UsageOut(
-        establishment_id=establishment.id, establishment_code=establishment.code, rows=rows
-    )
+    return usage_of(db, establishment)

@@ -1,58 +1,78 @@
-"""Persons: scoped history for clinicians; regional history only by explicit, audited
-look-up (radiologists, admins). Quality managers never reach a person (pseudonyms only,
-through studies)."""
+"""Persons: scoped history and cumulative dose for clinicians; regional history only by
+explicit, audited look-up (radiologists, admins). Quality managers never reach a person
+(pseudonyms only, through studies)."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api import queries
+from api import person_reads
 from api.audit import record_read
+from api.cumulative_view import person_cumulative
 from api.deps import Db, RowId
 from api.problems import not_found
-from api.schemas import HistoryOut, LookupIn, LookupOut, PersonOut
+from api.queries_dose import person_alerts
+from api.responses import json_response
+from api.schemas import LookupIn, PersonOut
+from api.schemas_dose import CumulativeOut, HistoryOut, LookupOut
 from api.security import Clinician, Principal, RegionalLookup
+from dosewatch.cumulative.window import parse_window
+from dosewatch.domain.estimate import WeightBasis
 from dosewatch.ledger import repository
+from dosewatch.ledger.identity import now
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
-GAPS = [
-    "cumulative organ and effective dose over windows: not in this build (cumulative issue)",
-    "alerts: not in this build (cumulative issue)",
+WindowText = Annotated[
+    str, Query(min_length=1, max_length=30, description="12m | 5y | all | FROM:TO (ISO dates)")
 ]
 
 
 def history_of(db: Db, principal: Principal, person_id: int, regional: bool) -> HistoryOut | None:
-    person = queries.live_person(db, person_id)
+    """The person's exams and open alerts in the caller's scope (all establishments when
+    ``regional``), or None when nothing of the person is visible."""
+    person = person_reads.live_person(db, person_id)
     if person is None:
         return None
     scope = None if regional else principal.visible_establishments()
-    studies = queries.person_studies(db, person.id, scope)
+    studies = person_reads.person_studies(db, person, scope)
     if not studies and not regional and scope is not None:
         return None  # nothing of this person in the caller's establishments: not visible
     return HistoryOut(
-        person=queries.person_out(db, person),
+        person=person_reads.person_out(person),
         scope="regional" if scope is None else "own-establishments",
         studies=studies,
-        gaps=GAPS,
+        alerts=person_alerts(db, person.id, scope),
+        cumulative=f"/api/persons/{person.id}/cumulative",
     )
 
 
-@router.get("/{person_id}", response_model=PersonOut)
-def get_person(person_id: RowId, db: Db, principal: Clinician) -> PersonOut:
-    """A person seen in the caller's establishments (admins: any)."""
-    history = history_of(db, principal, person_id, regional=False)
-    if history is None:
+def _visible_person(db: Db, principal: Principal, person_id: int) -> person_reads.PersonRow:
+    person = person_reads.live_person(db, person_id)
+    scope = principal.visible_establishments()
+    if person is None or not person_reads.visible_in(db, person, scope):
         raise not_found("person")
-    record_read(db, principal, "person.read", "person", history.person.pseudonym)
-    return history.person
+    return person
+
+
+@router.get("/{person_id}", response_model=PersonOut)
+def get_person(person_id: RowId, db: Db, principal: Clinician) -> Response:
+    """A person seen in the caller's establishments (admins: any)."""
+    person = _visible_person(db, principal, person_id)
+    out = person_reads.person_out(person)
+    record_read(db, principal, "person.read", "person", person.pseudonym)
+    return json_response(out)
 
 
 @router.get("/{person_id}/history", response_model=HistoryOut)
-def get_history(person_id: RowId, db: Db, principal: Clinician) -> HistoryOut:
-    """The person's exams in the caller's establishments (admins: regional)."""
+def get_history(person_id: RowId, db: Db, principal: Clinician) -> Response:
+    """The person's exams in the caller's establishments (admins: regional) with their
+    events and estimates, and the open alerts (sums: ``/cumulative``)."""
     history = history_of(db, principal, person_id, regional=False)
     if history is None:
         raise not_found("person")
@@ -64,7 +84,38 @@ def get_history(person_id: RowId, db: Db, principal: Clinician) -> HistoryOut:
         history.person.pseudonym,
         details={"studies": len(history.studies), "scope": history.scope},
     )
-    return history
+    return json_response(history)
+
+
+@router.get("/{person_id}/cumulative", response_model=CumulativeOut)
+def get_cumulative(
+    person_id: RowId,
+    db: Db,
+    principal: Clinician,
+    window: WindowText = "all",
+    as_of: Annotated[
+        date | None, Query(description="end of a rolling window (default: today)")
+    ] = None,
+    basis: Annotated[
+        WeightBasis, Query(description="tissue-weighting basis (one; never mixed)")
+    ] = WeightBasis.ICRP103,
+) -> Response:
+    """Cumulative effective dose (one basis), organ doses, device indicators, timeline and
+    skin doses per procedure over a window, for the exams in the caller's scope."""
+    person = _visible_person(db, principal, person_id)
+    today = as_of or now().date()
+    chosen = parse_window(window, today)
+    scope = principal.visible_establishments()
+    out = person_cumulative(db, person.id, person.pseudonym, scope, chosen, today, basis)
+    record_read(
+        db,
+        principal,
+        "person.cumulative.read",
+        "person",
+        person.pseudonym,
+        details={"window": chosen.label, "basis": basis.value, "scope": out.scope},
+    )
+    return json_response(out)
 
 
 def lookup(db: Db, principal: Principal, body: LookupIn) -> LookupOut:
@@ -89,10 +140,10 @@ def lookup(db: Db, principal: Principal, body: LookupIn) -> LookupOut:
 
 
 @router.post("/lookup", response_model=LookupOut)
-def post_lookup(body: LookupIn, db: Db, principal: RegionalLookup) -> LookupOut:
+def post_lookup(body: LookupIn, db: Db, principal: RegionalLookup) -> Response:
     """Explicit look-up by identifier (+ issuer) with a stated reason: the only way a
     radiologist reaches a person's exams at other establishments."""
     result = lookup(db, principal, body)
     if not result.persons:
         raise not_found("person with this identifier")
-    return result
+    return json_response(result)

@@ -3,12 +3,10 @@ use case after a parser fix."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 
-from api.deps import Db, RowId
+from api.deps import Db, PageNo, PageSize, RowId
 from api.problems import Problem, not_found
 from api.schemas import Page, QuarantineOut, RetryOut
 from api.security import Admin
@@ -23,8 +21,8 @@ router = APIRouter(prefix="/api/quarantine", tags=["quarantine"])
 def list_quarantine(
     db: Db,
     _principal: Admin,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
 ) -> Page[QuarantineOut]:
     """Open entries, oldest first."""
     base = select(Quarantine).where(Quarantine.status == QuarantineStatus.OPEN.value)

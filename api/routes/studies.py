@@ -9,16 +9,15 @@ from fastapi import APIRouter, Query
 
 from api import queries
 from api.audit import record_read
-from api.deps import Db, RowId
+from api.deps import Db, PageNo, PageSize, RowId
 from api.explain import explain_row
 from api.problems import forbidden, not_found
 from api.schemas import EventOut, ExplainOut, Page, StudyDetail, StudyOut
+from api.schemas_dose import ReportTextOut
 from api.security import Anyone
+from dosewatch.cumulative.report_text import report_text
 
 router = APIRouter(prefix="/api", tags=["studies"])
-
-PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.get("/studies", response_model=Page[StudyOut])
@@ -73,3 +72,20 @@ def explain_estimate(estimate_id: RowId, db: Db, principal: Anyone) -> ExplainOu
         raise not_found("estimate")
     record_read(db, principal, "estimate.explain", "estimate", str(row.id))
     return ExplainOut(estimate_id=row.id, text=explain_row(row))
+
+
+@router.get("/studies/{study_instance_uid}/report-text", response_model=ReportTextOut)
+def get_report_text(
+    study_instance_uid: str,
+    db: Db,
+    principal: Anyone,
+    lang: Annotated[str, Query(pattern="^(fr|en)$")] = "fr",
+) -> ReportTextOut:
+    """The dose text for the exam report (arrêté of 22 September 2006; Euratom 2013/59
+    art. 58), from the device-reported indicators of the counted events."""
+    study = queries.study_by_uid(db, study_instance_uid, principal.visible_establishments())
+    if study is None:
+        raise not_found("study")
+    text = report_text(db, study.study_instance_uid, lang)
+    record_read(db, principal, "study.report_text.read", "study", study.study_instance_uid)
+    return ReportTextOut(study_instance_uid=text.study_instance_uid, lang=lang, text=text.text)

@@ -26,11 +26,17 @@ app.add_typer(user_app, name="user")
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="worker processes (one per core; schema upgraded first)"),
+    ] = 1,
 ) -> None:
     """Run the REST API and web pages (production mode needs DOSEWATCH_SECRET_KEY)."""
     import uvicorn
 
-    uvicorn.run(FACTORY, factory=True, host=host, port=port, log_level="info")
+    if workers > 1:  # upgrade once here, so that the workers do not race to migrate
+        db.upgrade(db.engine_from_settings(Settings()))
+    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 def _fail(exc: DoseWatchError) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dosewatch.domain.errors import DoseWatchError
@@ -129,27 +129,36 @@ class Account:
     establishment_ids: frozenset[int]
 
 
-def account_of(session: Session, user: User) -> Account:
-    ids = session.scalars(
-        select(UserEstablishment.establishment_id).where(UserEstablishment.user_id == user.id)
-    ).all()
-    return Account(user.id, user.username, Role(user.role), frozenset(ids))
+_users, _tokens, _scopes = User.__table__, ApiToken.__table__, UserEstablishment.__table__
+#: built once (Core, no ORM layer): it runs on every API request
+_ACCOUNT_BY_TOKEN = (
+    select(
+        _users.c.id,
+        _users.c.username,
+        _users.c.role,
+        _users.c.active,
+        _tokens.c.expires_at,
+        _scopes.c.establishment_id,
+    )
+    .select_from(_users)
+    .join(_tokens, _tokens.c.user_id == _users.c.id)
+    .outerjoin(_scopes, _scopes.c.user_id == _users.c.id)
+    .where(_tokens.c.token_sha256 == bindparam("digest"), _tokens.c.revoked.is_(False))
+)
 
 
-def user_for_token(session: Session, token: str, at: datetime | None = None) -> User | None:
-    """The active user owning an unexpired, unrevoked token, else None."""
+def account_for_token(session: Session, token: str, at: datetime | None = None) -> Account | None:
+    """The account of the active user owning an unexpired, unrevoked token, with its
+    establishments — one query, as it runs on every API request — else None."""
     at = at or now()
-    row = session.execute(
-        select(User, ApiToken.expires_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_sha256 == digest_secret(token), ApiToken.revoked.is_(False))
-    ).one_or_none()
-    if row is None:
+    rows = session.execute(_ACCOUNT_BY_TOKEN, {"digest": digest_secret(token)}).all()
+    if not rows:
         return None
-    user, expires_at = row
-    if not user.active or (expires_at is not None and _aware(expires_at) <= at):
+    user_id, username, role, active, expires_at, _ = rows[0]
+    if not active or (expires_at is not None and _aware(expires_at) <= at):
         return None
-    return user
+    ids = frozenset(r.establishment_id for r in rows if r.establishment_id is not None)
+    return Account(user_id, username, Role(role), ids)
 
 
 def _aware(value: datetime) -> datetime:

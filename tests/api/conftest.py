@@ -2,7 +2,11 @@
 attached to establishment A (admin: regional), an API token for each, and the app.
 
 Person P has two studies at A (built reports) and one at B plus a real CT RDSR at A (with
-estimates, for ``explain``); person Q has one study at B only.
+estimates, for ``explain``); person Q has one study at B only. Carol (the alert scenario of
+``tests.cumulative.scenario``, real RDSR bytes) has two fluoroscopy procedures at A (Ka,r
+6 Gy, then a repeat 40 days later: SRDL and repeat alerts, skin follow-up) and two chest
+CTs at B (repeat-CT and cumulative-E alerts). The ingest runs with the alert hook, as the
+service and the CLI do.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.config import Mode, ServiceSettings
+from dosewatch.cumulative import alerts
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger import accounts, db
+from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.auth_models import Role
 from dosewatch.ledger.identity import SourceInfo
 from dosewatch.ledger.models import Establishment, EstimateRow, EventRow, Person, Study
+from dosewatch.nrd.store import on_study_recorded
+from tests.cumulative import scenario
 from tests.ledger import builders as b
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "openrem"
@@ -49,6 +57,10 @@ class World:
     estimate_a: int
     estimate_b: int | None
     pseudonym_q: str
+    person_carol: int
+    alert_a: int  # an alert routed to establishment A (Carol's Ka,r)
+    alert_b: int  # an alert routed to establishment B (Carol's repeat CT)
+    carol_studies_b: tuple[str, ...]  # her CT studies at B
 
 
 def build_world(data_dir: Path, database_url: str | None = None) -> World:
@@ -61,7 +73,9 @@ def build_world(data_dir: Path, database_url: str | None = None) -> World:
     )
     engine = db.make_engine(settings.effective_database_url())
     db.upgrade(engine)
-    ingestor = Ingestor(settings, engine)
+    ingestor = Ingestor(
+        settings, engine, on_recorded=alerts.on_recorded, on_study_recorded=on_study_recorded
+    )
     p = b.patient("LOC-P", issuer="HOSP", ins=INS_P)
     q = b.patient("LOC-Q", issuer="HOSP")
     reports = [
@@ -75,6 +89,10 @@ def build_world(data_dir: Path, database_url: str | None = None) -> World:
         assert outcome.status == "recorded", outcome
     outcome = ingestor.ingest_path(CT_SAMPLE, SourceInfo("ct", establishment="EST_A"))
     assert outcome.status == "recorded", outcome
+    for name, data in sorted(scenario.carol_files().items()):
+        site = "EST_A" if name.startswith("rf") else "EST_B"
+        outcome = ingestor.ingest_bytes(data, SourceInfo(name, establishment=site))
+        assert outcome.status in ("recorded", "duplicate"), outcome
     sessions = db.session_factory(engine)
     with db.transaction(sessions) as session:
         est = {e.code: e.id for e in session.scalars(select(Establishment)).all()}
@@ -90,6 +108,10 @@ def build_world(data_dir: Path, database_url: str | None = None) -> World:
         estimate_a = session.scalar(select(EstimateRow.id).limit(1))
         assert estimate_a is not None, "the CT sample gave no estimate"
         pseudonym_q = session.get(Person, person_q).pseudonym  # type: ignore[union-attr]
+        alert_site = dict(
+            session.execute(select(AlertRow.rule_id, AlertRow.id).where(AlertRow.active)).all()
+        )
+        person_carol = study[scenario.uid("rf1")].person_id
         tokens: dict[Role, str] = {}
         usernames: dict[Role, str] = {}
         for role in Role:
@@ -116,6 +138,10 @@ def build_world(data_dir: Path, database_url: str | None = None) -> World:
         estimate_a=int(estimate_a),
         estimate_b=None,
         pseudonym_q=pseudonym_q,
+        person_carol=person_carol,
+        alert_a=alert_site["srdl_ka_r"],
+        alert_b=alert_site["repeat_ct_region"],
+        carol_studies_b=(scenario.uid("ct1"), scenario.uid("ct2")),
     )
 
 

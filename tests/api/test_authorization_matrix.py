@@ -30,6 +30,9 @@ def cases(w: World) -> list[Case]:
     all_ok = dict.fromkeys(Role, 200)
     own_only = {R: 404, P: 404, Q: 404, A: 200}
     clin = {R: 200, P: 200, Q: 403, A: 200}
+    other = {R: 404, P: 404, Q: 403, A: 200}
+    nrd = {R: 403, P: 200, Q: 200, A: 200}
+    nrd_other = {R: 403, P: 404, Q: 404, A: 200}
     lookup_body = {"identifier": INS_P, "reason": "emergency: continuity of care"}
     return [
         Case("me", "GET", "/api/me", all_ok, False),
@@ -84,6 +87,70 @@ def cases(w: World) -> list[Case]:
         Case("quarantine", "GET", "/api/quarantine", {R: 403, P: 403, Q: 403, A: 200}, False),
         Case("audit", "GET", "/api/audit", {R: 403, P: 403, Q: 403, A: 200}, False),
         Case("stow", "POST", "/dicomweb/studies", {R: 403, P: 403, Q: 403, A: 415}, False, {}),
+        Case("cumulative own", "GET", f"/api/persons/{w.person_p}/cumulative", clin, True),
+        Case(
+            "cumulative window",
+            "GET",
+            f"/api/persons/{w.person_carol}/cumulative?window=12m&as_of=2025-12-31",
+            clin,
+            True,
+        ),
+        Case("cumulative other", "GET", f"/api/persons/{w.person_q}/cumulative", other, True),
+        Case("alerts", "GET", "/api/alerts", clin, True),
+        Case("alert own", "GET", f"/api/alerts/{w.alert_a}", clin, True),
+        Case("alert other", "GET", f"/api/alerts/{w.alert_b}", other, True),
+        Case(
+            "acknowledge other",
+            "POST",
+            f"/api/alerts/{w.alert_b}/acknowledge",
+            other,
+            False,  # audited as a transition (alert.acknowledged), not as a read
+            {"comment": "seen by the regional physicist"},
+        ),
+        Case(
+            "report text own", "GET", f"/api/studies/{w.study_a}/report-text?lang=en", all_ok, True
+        ),
+        Case("report text other", "GET", f"/api/studies/{w.study_b}/report-text", own_only, True),
+        Case(
+            "nrd suggestions",
+            "GET",
+            "/api/nrd/suggestions?description=TDM%20THORAX&modality=CT",
+            all_ok,
+            False,
+        ),
+        Case("nrd mappings own", "GET", f"/api/nrd/establishments/{w.est_a}/mappings", nrd, False),
+        Case(
+            "nrd mappings other",
+            "GET",
+            f"/api/nrd/establishments/{w.est_b}/mappings",
+            nrd_other,
+            False,
+        ),
+        Case(
+            "nrd evaluations own",
+            "GET",
+            f"/api/nrd/establishments/{w.est_a}/evaluations?year=2025",
+            nrd,
+            True,
+        ),
+        Case(
+            "nrd evaluations other",
+            "GET",
+            f"/api/nrd/establishments/{w.est_b}/evaluations?year=2025",
+            nrd_other,
+            True,
+        ),
+        Case(
+            "nrd export own",
+            "GET",
+            f"/api/nrd/establishments/{w.est_a}/export?year=2025",
+            nrd,
+            True,
+        ),
+        Case("organ doses", "GET", "/api/physics/organ-doses", nrd, True),
+        Case("skin follow-up", "GET", "/api/physics/skin-follow-up", {**nrd, Q: 403}, True),
+        Case("findings per device", "GET", "/api/physics/findings", nrd, False),
+        Case("users", "GET", "/api/admin/users", {R: 403, P: 403, Q: 403, A: 200}, False),
     ]
 
 
@@ -103,7 +170,8 @@ def call(client: TestClient, case: Case, token: str | None) -> tuple[int, str]:
     return response.status_code, response.text
 
 
-def test_matrix(client: TestClient, world: World) -> None:
+def run_matrix(client: TestClient, world: World) -> None:
+    """Every case: anonymous 401, each role its expected status, audit rows, no leak."""
     checked = 0
     for case in cases(world):
         status, body = call(client, case, None)
@@ -121,7 +189,13 @@ def test_matrix(client: TestClient, world: World) -> None:
                 assert world.study_b not in body, f"{role.value} {case.name} leaks study B"
                 assert world.study_q not in body, f"{role.value} {case.name} leaks study Q"
                 assert world.pseudonym_q not in body, f"{role.value} {case.name} leaks Q"
+                for uid in world.carol_studies_b:
+                    assert uid not in body, f"{role.value} {case.name} leaks Carol's study at B"
     assert checked == 4 * len(cases(world))
+
+
+def test_matrix(client: TestClient, world: World) -> None:
+    run_matrix(client, world)
 
 
 def test_scoped_history_hides_other_establishments(client: TestClient, world: World) -> None:

@@ -1,6 +1,8 @@
 """Headless Debian chromium (``/usr/bin/chromium``, driven by Playwright's Python package;
-no browser download): sign in, look up a patient, the history chart shows one marker per
-exam, the NRD page renders, CSRF is enforced. Screenshots go to ``var/test-artifacts/``."""
+no browser download): sign in, look up a patient, the history charts show one marker per
+exam (exams and cumulative effective dose), CSRF is enforced; the quality manager's NRD
+page, the physicist's page and the admin page render for their roles. Screenshots go to
+``var/test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, st
 
 
 @pytest.mark.slow
-def test_sign_in_lookup_chart_nrd(served: tuple[World, str]) -> None:
+def test_sign_in_lookup_charts_and_role_pages(served: tuple[World, str]) -> None:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail("Debian chromium is required (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
@@ -56,27 +58,32 @@ def test_sign_in_lookup_chart_nrd(served: tuple[World, str]) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         page = browser.new_page(locale="en-GB")
-        page.goto(f"{base}/?lang=en")
-        assert "/login" in page.url
-        page.fill("#username", world.usernames[Role.RADIOLOGIST])
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_url(f"{base}/?lang=en")
+
+        def sign_in(role: Role) -> None:
+            page.goto(f"{base}/?lang=en")
+            assert "/login" in page.url
+            page.fill("#username", world.usernames[role])
+            page.fill("#password", PASSWORD)
+            page.click("#submit")
+            page.wait_for_url(f"{base}/?lang=en")
+
+        sign_in(Role.RADIOLOGIST)
         page.screenshot(path=str(ARTIFACTS / "1-home.png"))
         page.fill("#identifier", INS_P)
         page.fill("#reason", "emergency: continuity of care")
         page.click("#search")
-        page.wait_for_selector(".chart .scatterlayer .point")
-        points = page.locator(".chart .scatterlayer .point").count()
+        page.wait_for_selector(".exam-chart .scatterlayer .point")
+        page.wait_for_selector(".cumulative-chart .scatterlayer .point")
+        points = page.locator(".exam-chart .scatterlayer .point").count()
+        steps = page.locator(".cumulative-chart .scatterlayer .point").count()
         rows = page.locator("tr.exam").count()
         shown = int(page.locator(".exam-count").inner_text())
+        coverage = page.locator("td.coverage").inner_text()
         page.screenshot(path=str(ARTIFACTS / "2-history.png"), full_page=True)
-        # person P: two exams at A and one at B (regional look-up)
-        assert (points, rows, shown) == (3, 3, 3)
-        page.goto(f"{base}/nrd?lang=fr")
-        assert page.locator("#nrd-title").inner_text() == "Niveaux de référence (NRD)"
-        assert page.locator("#nrd-table tr").count() >= 2
-        page.screenshot(path=str(ARTIFACTS / "3-nrd.png"), full_page=True)
+        # person P: two exams at A and one at B (regional look-up); the built reports carry
+        # no estimate, so E covers none of them and says so
+        assert (points, steps, rows, shown) == (3, 3, 3, 3)
+        assert coverage == "E covers 0 of 3 exams"
         # an unsafe request with the session cookie but without its CSRF token is refused
         status = page.evaluate(
             """async () => (await fetch('/api/persons/lookup', {method: 'POST',
@@ -84,8 +91,30 @@ def test_sign_in_lookup_chart_nrd(served: tuple[World, str]) -> None:
                 body: JSON.stringify({identifier: 'x', reason: 'no csrf here'})})).status"""
         )
         assert status == 403
+        page.click("#logout")
+
+        sign_in(Role.QUALITY_MANAGER)
+        page.goto(f"{base}/nrd?lang=fr")
+        assert page.locator("#nrd-title").inner_text() == "Niveaux de référence (NRD)"
+        assert page.locator("#nrd-table tr").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "3-nrd.png"), full_page=True)
+        page.click("#logout")
+
+        sign_in(Role.PHYSICIST)
+        page.goto(f"{base}/physics?lang=en")
+        page.wait_for_selector("#organ-boxes .boxlayer .trace", state="attached")
+        assert page.locator("#organ-boxes .boxlayer .trace").count() >= 1
+        assert page.locator("#skin-follow-up tr.follow-up").count() == 2  # Carol at A
+        page.screenshot(path=str(ARTIFACTS / "4-physics.png"), full_page=True)
+        page.click("#logout")
+
+        sign_in(Role.ADMIN)
+        page.goto(f"{base}/admin?lang=en")
+        assert page.locator("#users tr.user").count() == len(Role)
+        assert page.locator("#audit tr").count() >= 2
+        page.screenshot(path=str(ARTIFACTS / "5-admin.png"), full_page=True)
         browser.close()
     assert all(
         (ARTIFACTS / name).stat().st_size > 10_000
-        for name in ("1-home.png", "2-history.png", "3-nrd.png")
+        for name in ("1-home.png", "2-history.png", "3-nrd.png", "4-physics.png", "5-admin.png")
     )

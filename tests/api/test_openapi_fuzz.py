@@ -25,7 +25,7 @@ def _related(_ctx: object, value: object) -> bytes:
     return str(value).encode("utf-8", "replace")
 
 
-EXAMPLES_PER_OPERATION = 80  # 15 operations
+EXAMPLES_PER_OPERATION = 50  # 29 operations (those without parameters give one)
 
 
 @pytest.mark.slow
@@ -35,7 +35,7 @@ def test_no_server_error_on_generated_requests(tmp_path: Path) -> None:
     tally: Counter[str] = Counter()
     tokens = [world.tokens[Role.ADMIN], world.tokens[Role.RADIOLOGIST]]
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
-    assert len(operations) >= 15
+    assert len(operations) >= 29
 
     for operation in operations:
 

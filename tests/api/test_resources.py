@@ -79,17 +79,18 @@ def test_usage_report_counts_objects_and_exams(client: TestClient, world: World)
     response = client.get(f"/api/establishments/{world.est_a}/usage", headers=_admin(world))
     assert response.status_code == 200
     rows = {r["service"]: r for r in response.json()["rows"]}
-    # establishment A received 3 dose objects (2 built reports + the CT RDSR), 3 exams;
-    # only the real CT RDSR went through the organ-dose models
-    assert rows["ingest"]["dose_objects"] == 3
-    assert rows["ingest"]["exams"] == 3
-    assert rows["organ_dose"]["dose_objects"] == 1
+    # establishment A received 5 dose objects (2 built reports, the CT RDSR, Carol's two
+    # fluoroscopy RDSRs), 5 exams; the real RDSRs went through the organ-dose models (CT
+    # organ doses, fluoroscopy peak skin dose), the built reports carry no estimate
+    assert rows["ingest"]["dose_objects"] == 5
+    assert rows["ingest"]["exams"] == 5
+    assert rows["organ_dose"]["dose_objects"] == 3
 
 
 def test_pagination(client: TestClient, world: World) -> None:
     first = client.get("/api/studies?page=1&page_size=2", headers=_admin(world)).json()
     second = client.get("/api/studies?page=2&page_size=2", headers=_admin(world)).json()
-    assert first["total"] == second["total"] == 5
+    assert first["total"] == second["total"] == 9  # 5 studies of P, Q, the CT; Carol's 4
     uids = [s["study_instance_uid"] for s in first["items"] + second["items"]]
     assert len(uids) == len(set(uids)) == 4
     bad = client.get("/api/studies?page=0", headers=_admin(world))
