@@ -18,7 +18,7 @@ from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.db import session_factory, transaction
 from dosewatch.ledger.identity import SourceInfo
 from dosewatch.ledger.models import AuditEvent, Establishment, Person, Study
-from dosewatch.nrd import mapping
+from dosewatch.nrd import mapping, screen
 from dosewatch.nrd.store import on_study_recorded
 from tests.cumulative import scenario
 
@@ -87,6 +87,9 @@ def test_a_single_exam_above_its_nrd_is_raised_once_for_the_quality_manager(
             reason="chest PA",
         )
     assert _nrd_alerts(ledger.engine) == []  # mapped now, but 150 is below the NRD
+    at = _chest_pa("dx-at", 0.200, datetime(2025, 2, 5, 9))  # PDS 200 = NRD: not above it
+    ledger.ingest_bytes(at, SourceInfo("dx-at"))
+    assert _nrd_alerts(ledger.engine) == []
     for attempt in range(2):  # re-sent: still one alert
         ledger.ingest_bytes(above, SourceInfo(f"dx2-{attempt}"))
     ratio = 350.0 / CHEST_PA_NRD_MGY_CM2
@@ -105,6 +108,13 @@ def test_a_single_exam_above_its_nrd_is_raised_once_for_the_quality_manager(
             )
         ).all()
         assert len(raised) == 1
+
+
+def test_the_nrd_screen_floor_is_the_smallest_usable_adult_value() -> None:
+    # ASN 2019-DC-0667 Annexe 2 Tableau 2.1: orthopantomography PDS 150 mGy.cm2 is the
+    # smallest adult PDS; no other indicator has a usable 2019 value transcribed yet
+    assert screen.floors() == {"kap_mgy_cm2": 150.0}
+    assert screen.floors("no such regulation") == {}
 
 
 def test_no_nrd_alert_without_a_comparison(ingestor: Ingestor) -> None:
