@@ -27,6 +27,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dosewatch.cli.main import app
+from dosewatch.cumulative import links
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ingest import local_pool as workers
 from dosewatch.ingest import retry
@@ -338,7 +339,7 @@ def person_link(
     engine = _ready_engine(_settings())
     try:
         with db.transaction(db.session_factory(engine)) as session:
-            identity.link_persons(session, keep, merge, reason, _actor())
+            links.link_persons(session, keep, merge, reason, _actor())  # alerts follow
     except DoseWatchError as exc:
         raise _fail(exc) from exc
     console.print(f"person {merge} linked into person {keep}")
@@ -366,7 +367,7 @@ def person_unlink(
             if row_id is None:
                 err_console.print("this person has no such identifier")
                 raise typer.Exit(1)
-            new = identity.unlink_identifier(
+            new = links.unlink_identifier(  # alerts follow
                 session, identity.pseudonym_key(settings), row_id, reason, _actor()
             )
     except DoseWatchError as exc:

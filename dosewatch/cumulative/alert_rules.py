@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from dosewatch.domain.errors import InvalidValueError
+from dosewatch.ledger.auth_models import Role
 
 DEFAULT_ESTABLISHMENT = "*"
 
@@ -28,6 +29,8 @@ class RuleKind(enum.StrEnum):
     PROCEDURE_FLUORO_TIME = "procedure_fluoro_time"
     REPEAT_AFTER_SRDL = "repeat_after_srdl"
     REPEAT_CT_REGION = "repeat_ct_region"
+    #: one exam's indicator above the NRD of its exam type (:func:`dosewatch.nrd.study_exceeds_nrd`)
+    STUDY_ABOVE_NRD = "study_above_nrd"
 
 
 #: the interventional substantial-radiation-dose-level kinds (NCRP 168)
@@ -50,7 +53,7 @@ class AlertRule:
     unit: str
     window_days: int | None
     establishment: str
-    role: str
+    role: Role  # the service role the alert is routed to, at the exam's establishment
     organ: str | None  # SNOMED CT code value (cumulative organ rules)
     source: str
 
@@ -69,7 +72,7 @@ def parse_rules(text: str) -> tuple[AlertRule, ...]:
                     unit=row["unit"],
                     window_days=int(row["window_days"]) if row["window_days"] else None,
                     establishment=row["establishment"] or DEFAULT_ESTABLISHMENT,
-                    role=row["role"],
+                    role=Role(row["role"]),
                     organ=row["organ"] or None,
                     source=row["source"],
                 )

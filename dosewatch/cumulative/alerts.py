@@ -16,14 +16,15 @@ States: ``open`` → ``acknowledged`` (comment, by whom) → ``closed``; every t
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from dosewatch.cumulative import records
 from dosewatch.cumulative.alert_rules import (
     SRDL_KINDS,
     AlertRule,
@@ -31,16 +32,29 @@ from dosewatch.cumulative.alert_rules import (
     default_rules,
     rule_for,
 )
-from dosewatch.cumulative.records import ExamRecord
 from dosewatch.domain.errors import LedgerError
 from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
 from dosewatch.domain.regions import BodyRegion
 from dosewatch.ledger import identity
 from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.estimate_models import EstimateInputRow
-from dosewatch.ledger.models import EstimateRow, Person, ReportRow, ReportStatus, Study
+from dosewatch.ledger.models import (
+    Establishment,
+    EstimateRow,
+    EventRow,
+    Person,
+    ReportRow,
+    ReportStatus,
+    Study,
+)
+from dosewatch.nrd import study_exceeds_nrd
+from dosewatch.nrd.screen import possibly_above_nrd
 
 SYSTEM_ACTOR = "dosewatch"
+_EFFECTIVE = EstimateQuantity.EFFECTIVE_DOSE.value
+_ORGAN = EstimateQuantity.ORGAN_DOSE.value
+_PSD = EstimateQuantity.PEAK_SKIN_DOSE.value
+_E103 = WeightBasis.ICRP103.value
 
 
 class AlertState(enum.StrEnum):
@@ -60,7 +74,9 @@ _NEXT = {
 class ExamFacts:
     """What the rules need of one exam (from the counted ledger rows)."""
 
-    exam: ExamRecord
+    study_instance_uid: str
+    study_date: date | None
+    establishment: str  # code (rules are overridden per establishment code)
     study_id: int
     establishment_id: int
     effective_msv: float
@@ -70,6 +86,11 @@ class ExamFacts:
     fluoro_time_s: float
     interventional: bool
     ct_regions: frozenset[BodyRegion]
+    #: counted organ doses (mGy) of the organs the rules name, by SNOMED CT code value
+    organ_mgy: Mapping[str, float] = field(default_factory=dict)
+    #: the largest indicator / NRD ratio when an indicator is above the NRD of the exam type
+    nrd_ratio: float | None = None
+    nrd_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,65 +115,128 @@ def _region(text: str | None) -> BodyRegion | None:
         return None
 
 
-def exam_facts(session: Session, person_id: int) -> list[ExamFacts]:
-    exams = records.exams(session, person_id)
-    if not exams:
-        return []
-    ids = {
-        uid: (sid, est)
-        for uid, sid, est in session.execute(
-            select(Study.study_instance_uid, Study.id, Study.establishment_id).where(
-                Study.person_id == person_id
+@cache
+def _facts_statement(organs: tuple[str, ...]) -> Select[Any]:
+    """One row per study of ``:person_id``: the sums the rules need (built once, cached)."""
+    counted_estimate = (EstimateRow.study_id == Study.id, EstimateRow.current)
+    rf_event = (EventRow.study_id == Study.id, EventRow.counted, EventRow.modality == "RF")
+    sct = or_(EstimateRow.organ_scheme.is_(None), EstimateRow.organ_scheme == "SCT")
+    columns = [
+        select(func.sum(EstimateRow.value))
+        .where(*counted_estimate, EstimateRow.quantity == _EFFECTIVE, EstimateRow.basis == _E103)
+        .scalar_subquery(),
+        select(func.sum(EventRow.ka_r_gy)).where(*rf_event).scalar_subquery(),
+        select(func.sum(EventRow.kap_gy_cm2)).where(*rf_event).scalar_subquery(),
+        select(func.count(EventRow.id)).where(*rf_event).scalar_subquery(),
+        select(func.max(EstimateRow.value))
+        .where(*counted_estimate, EstimateRow.quantity == _PSD)
+        .scalar_subquery(),
+        select(func.max(ReportRow.fluoro_time_total_s))
+        .where(ReportRow.study_id == Study.id, ReportRow.status == ReportStatus.CURRENT.value)
+        .scalar_subquery(),
+        possibly_above_nrd(Study.id),
+        *(
+            select(func.sum(EstimateRow.value))
+            .where(
+                *counted_estimate,
+                EstimateRow.quantity == _ORGAN,
+                EstimateRow.organ_value == code,
+                sct,
             )
+            .scalar_subquery()
+            for code in organs
+        ),
+    ]
+    return (
+        select(
+            Study.id,
+            Study.study_instance_uid,
+            Study.study_date,
+            Study.establishment_id,
+            Establishment.code,
+            *columns,
         )
-    }
-    fluoro: dict[int, float] = {}
-    for study_id, total in session.execute(
-        select(ReportRow.study_id, ReportRow.fluoro_time_total_s).where(
-            ReportRow.study_id.in_([v[0] for v in ids.values()]),
-            ReportRow.status == ReportStatus.CURRENT.value,
-            ReportRow.fluoro_time_total_s.is_not(None),
-        )
-    ):
-        fluoro[study_id] = max(fluoro.get(study_id, 0.0), float(total or 0.0))
-    regions: dict[int, set[BodyRegion]] = {}
-    for study_id, text in session.execute(
+        .join(Establishment, Establishment.id == Study.establishment_id)
+        .where(Study.person_id == bindparam("person_id"))
+    )
+
+
+@cache
+def _regions_statement() -> Select[int, str | None]:
+    return (
         select(EstimateRow.study_id, EstimateInputRow.text)
         .join(EstimateInputRow, EstimateInputRow.estimate_id == EstimateRow.id)
+        .join(Study, Study.id == EstimateRow.study_id)
         .where(
-            EstimateRow.study_id.in_([v[0] for v in ids.values()]),
+            Study.person_id == bindparam("person_id"),
             EstimateRow.current,
             EstimateRow.model_id == "ct.effective.k_dlp",
             EstimateInputRow.name == "region",
         )
-    ):
+    )
+
+
+def exam_facts(
+    session: Session, person_id: int, rules: tuple[AlertRule, ...] | None = None
+) -> list[ExamFacts]:
+    """The person's exams as the rules see them: one query, one row per study (the sums are
+    correlated subqueries over the counted rows, the NRD screen a column), plus the CT
+    regions; the statements are built once."""
+    organs = tuple(sorted({r.organ for r in rules or default_rules() if r.organ}))
+    bound = {"person_id": person_id}
+    rows = session.execute(_facts_statement(organs), bound).all()
+    if not rows:
+        return []
+    regions: dict[int, set[BodyRegion]] = {}
+    for study_id, text in session.execute(_regions_statement(), bound):
         region = _region(text)
         if region is not None:
             regions.setdefault(study_id, set()).add(region)
+    above_nrd = _above_nrd(session, [r[0] for r in rows if r[11]])
     out: list[ExamFacts] = []
-    for exam in exams:
-        study_id, establishment_id = ids[exam.study_instance_uid]
-        rf = [e for e in exam.events if e.modality == "RF"]
-        psd = [x.value for x in exam.estimates if x.quantity == EstimateQuantity.PEAK_SKIN_DOSE]
+    for row in rows:
+        study_id, uid, day, establishment_id, code, e, ka_r, kap, n_rf, psd, fluoro = row[:11]
+        nrd_ratio, nrd_text = above_nrd.get(study_id, (None, ""))
         out.append(
             ExamFacts(
-                exam=exam,
+                study_instance_uid=uid,
+                study_date=day,
+                establishment=code,
                 study_id=study_id,
                 establishment_id=establishment_id,
-                effective_msv=sum(
-                    x.value
-                    for x in exam.estimates
-                    if x.quantity == EstimateQuantity.EFFECTIVE_DOSE
-                    and x.basis == WeightBasis.ICRP103.value
-                ),
-                ka_r_gy=sum(e.ka_r_gy or 0.0 for e in rf),
-                kap_gy_cm2=sum(e.kap_gy_cm2 or 0.0 for e in rf),
-                psd_mgy=max(psd, default=0.0),
-                fluoro_time_s=fluoro.get(study_id, 0.0),
-                interventional=bool(rf),
+                effective_msv=float(e or 0.0),
+                ka_r_gy=float(ka_r or 0.0),
+                kap_gy_cm2=float(kap or 0.0),
+                psd_mgy=float(psd or 0.0),
+                fluoro_time_s=float(fluoro or 0.0),
+                interventional=bool(n_rf),
                 ct_regions=frozenset(regions.get(study_id, ())),
+                organ_mgy={organ: float(v) for organ, v in zip(organs, row[12:], strict=True) if v},
+                nrd_ratio=nrd_ratio,
+                nrd_text=nrd_text,
             )
         )
+    return out
+
+
+def _above_nrd(session: Session, study_ids: Sequence[int]) -> dict[int, tuple[float, str]]:
+    """(largest value / NRD ratio, what is above) of the studies above their NRD.
+
+    ``study_ids`` are those :func:`dosewatch.nrd.screen.possibly_above_nrd` keeps (NRD facts
+    recorded by the NRD ingest hook, an indicator above the smallest usable NRD of its kind);
+    each is compared by
+    :func:`dosewatch.nrd.study_exceeds_nrd` (2019 decision, usable reference values only; a
+    study it cannot compare gives no alert).
+    """
+    out: dict[int, tuple[float, str]] = {}
+    for study_id in sorted(study_ids):
+        check = study_exceeds_nrd(session, study_id)
+        above = [(i, v, n, u) for i, v, n, u in check.details if n > 0 and v > n]
+        if not check.exceeds or not above:
+            continue
+        text = "; ".join(f"{i} {v:.4g} {u} > NRD {n:g} {u}" for i, v, n, u in above)
+        labels = f" [{', '.join(check.labels)}]" if check.labels else ""
+        out[study_id] = (max(v / n for _, v, n, _ in above), f"{check.exam_type}: {text}{labels}")
     return out
 
 
@@ -160,7 +244,7 @@ def exam_facts(session: Session, person_id: int) -> list[ExamFacts]:
 
 
 def _day(f: ExamFacts) -> date | None:
-    return f.exam.study_date
+    return f.study_date
 
 
 def _procedure_value(kind: RuleKind, f: ExamFacts) -> float:
@@ -178,7 +262,7 @@ def evaluate(
     """Every alert condition of a person's history (pure; dated exams in date order)."""
     dated = sorted(
         (f for f in facts if _day(f) is not None),
-        key=lambda f: (_day(f), f.exam.study_instance_uid),
+        key=lambda f: (_day(f), f.study_instance_uid),
     )
     out: list[Condition] = []
     for rule_id in sorted({r.rule_id for r in rules}):
@@ -186,12 +270,12 @@ def evaluate(
         (kind,) = kinds
         if kind in SRDL_KINDS:
             for f in dated:
-                rule = rule_for(rules, rule_id, f.exam.establishment)
+                rule = rule_for(rules, rule_id, f.establishment)
                 value = _procedure_value(kind, f)
                 if f.interventional and value >= rule.threshold:
                     out.append(
                         Condition(
-                            f"{rule_id}|{f.exam.study_instance_uid}",
+                            f"{rule_id}|{f.study_instance_uid}",
                             rule,
                             f,
                             value,
@@ -205,11 +289,7 @@ def evaluate(
             organ = next(r.organ for r in rules if r.rule_id == rule_id)
 
             def organ_dose(f: ExamFacts, code: str | None = organ) -> float:
-                return sum(
-                    x.value
-                    for x in f.exam.estimates
-                    if x.quantity == EstimateQuantity.ORGAN_DOSE and x.organ == code
-                )
+                return f.organ_mgy.get(code or "", 0.0)
 
             out.extend(_crossing(rule_id, pseudonym, dated, rules, organ_dose))
         elif kind is RuleKind.REPEAT_AFTER_SRDL:
@@ -219,12 +299,12 @@ def evaluate(
                 for f in dated
                 if f.interventional
                 and any(
-                    _procedure_value(k, f) >= rule_for(rules, rid, f.exam.establishment).threshold
+                    _procedure_value(k, f) >= rule_for(rules, rid, f.establishment).threshold
                     for rid, k in srdl
                 )
             ]
             for later in dated:
-                rule = rule_for(rules, rule_id, later.exam.establishment)
+                rule = rule_for(rules, rule_id, later.establishment)
                 window = timedelta(days=rule.window_days or 0)
                 first = next(
                     (
@@ -240,17 +320,31 @@ def evaluate(
                     days = (_day(later) - _day(first)).days  # type: ignore[operator]
                     out.append(
                         Condition(
-                            f"{rule_id}|{later.exam.study_instance_uid}",
+                            f"{rule_id}|{later.study_instance_uid}",
                             rule,
                             later,
                             float(days),
-                            f"procedure {days} days after {first.exam.study_instance_uid}, "
+                            f"procedure {days} days after {first.study_instance_uid}, "
                             "which exceeded a substantial radiation dose level",
+                        )
+                    )
+        elif kind is RuleKind.STUDY_ABOVE_NRD:
+            for f in facts:
+                rule = rule_for(rules, rule_id, f.establishment)
+                if f.nrd_ratio is not None and f.nrd_ratio > rule.threshold:
+                    out.append(
+                        Condition(
+                            f"{rule_id}|{f.study_instance_uid}",
+                            rule,
+                            f,
+                            f.nrd_ratio,
+                            f"{f.nrd_text}: a single exam above its NRD (review, not a breach: "
+                            "the NRD applies to the median of a series)",
                         )
                     )
         elif kind is RuleKind.REPEAT_CT_REGION:
             for i, later in enumerate(dated):
-                rule = rule_for(rules, rule_id, later.exam.establishment)
+                rule = rule_for(rules, rule_id, later.establishment)
                 window = timedelta(days=rule.window_days or 0)
                 for earlier in reversed(dated[:i]):
                     gap = _day(later) - _day(earlier)  # type: ignore[operator]
@@ -260,12 +354,12 @@ def evaluate(
                     if shared:
                         out.append(
                             Condition(
-                                f"{rule_id}|{later.exam.study_instance_uid}",
+                                f"{rule_id}|{later.study_instance_uid}",
                                 rule,
                                 later,
                                 float(gap.days),
                                 f"CT of {', '.join(shared)} {gap.days} days after "
-                                f"{earlier.exam.study_instance_uid}",
+                                f"{earlier.study_instance_uid}",
                             )
                         )
                         break
@@ -281,7 +375,7 @@ def _crossing(
 ) -> list[Condition]:
     """The first exam at which a (windowed) running sum reaches the threshold, if any."""
     for i, f in enumerate(dated):
-        rule = rule_for(rules, rule_id, f.exam.establishment)
+        rule = rule_for(rules, rule_id, f.establishment)
         day = _day(f)
         assert day is not None
         start = None if rule.window_days is None else day - timedelta(days=rule.window_days)
@@ -324,25 +418,20 @@ def reconcile(
     wanted = {
         c.key: c
         for c in evaluate(
-            person.pseudonym, exam_facts(session, person_id), rules or default_rules()
+            person.pseudonym, exam_facts(session, person_id, rules), rules or default_rules()
         )
     }
-    stored = (
-        {
-            a.alert_key: a
-            for a in session.scalars(select(AlertRow).where(AlertRow.alert_key.in_(list(wanted))))
-        }
-        if wanted
-        else {}
-    )
-    stored.update(
-        {
-            a.alert_key: a
-            for a in session.scalars(
-                select(AlertRow).where(AlertRow.person_id == person_id, AlertRow.active)
-            )
-        }
-    )
+    # the alerts the evaluation asks for (wherever they are: a link moves studies) and the
+    # person's active ones, in one query
+    mine = and_(AlertRow.person_id == person_id, AlertRow.active)
+    stored = {
+        a.alert_key: a
+        for a in session.scalars(
+            select(AlertRow).where(or_(AlertRow.alert_key.in_(list(wanted)), mine))
+            if wanted
+            else select(AlertRow).where(mine)
+        )
+    }
     now = identity.now()
     for key, c in wanted.items():
         row = stored.get(key)
@@ -354,7 +443,7 @@ def reconcile(
                 person_id=person_id,
                 study_id=c.facts.study_id,
                 establishment_id=c.facts.establishment_id,
-                role=c.rule.role,
+                role=c.rule.role.value,
                 value=c.value,
                 unit=c.rule.unit,
                 threshold=c.rule.threshold,
@@ -368,6 +457,7 @@ def reconcile(
             session.add(row)
             session.flush()
             _audit(session, row, "alert.raised", c.message, SYSTEM_ACTOR)
+            stored[key] = row
             continue
         changed = (row.study_id, row.value, row.person_id) != (
             c.facts.study_id,
@@ -395,13 +485,7 @@ def reconcile(
                 SYSTEM_ACTOR,
             )
     session.flush()
-    return list(
-        session.scalars(
-            select(AlertRow)
-            .where(AlertRow.person_id == person_id, AlertRow.active)
-            .order_by(AlertRow.alert_key)
-        )
-    )
+    return [stored[key] for key in sorted(wanted)]  # active now, and only those
 
 
 def on_recorded(session: Session, person_id: int) -> None:

@@ -198,20 +198,28 @@ def _reasons(exam: ExamRecord, keys: Iterable[str | None], quantity: str) -> lis
 
 
 def _coverage(
-    exam: ExamRecord, chosen: Sequence[EstimateRecord], what: str, quantity: str
+    exam: ExamRecord,
+    chosen: Sequence[EstimateRecord],
+    what: str,
+    quantity: str,
+    basis: str | None = None,
 ) -> str | None:
     """None when the exam covers the quantity, else the reason it does not."""
-    events = {e.key for e in exam.events}
-    if any(x.event_key is None for x in chosen):
+    if any(x.study_level for x in chosen):
         return None
-    done = {x.event_key for x in chosen}
-    left = sorted(events - done)
-    if chosen and not left:
-        return None
-    if not events and not chosen:
-        return "no counted irradiation event"
-    reasons = _reasons(exam, [*left, None], quantity)
-    head = f"{len(left)} of {len(events)} counted events without {what}"
+    total = exam.event_count
+    if not chosen:
+        if not total:
+            return "no counted irradiation event"
+        left_keys: list[str | None] = [key for key, _, _ in exam.not_estimated]
+        left = total
+    else:
+        missing = exam.uncovered.get((quantity, basis or ""), ())
+        if not missing:
+            return None
+        left_keys, left = [*missing], len(missing)
+    reasons = _reasons(exam, [*left_keys, None], quantity)
+    head = f"{left} of {total} counted events without {what}"
     return head + (": " + "; ".join(reasons) if reasons else " (no reason recorded)")
 
 
@@ -244,7 +252,7 @@ def summarise(
         for x in es:
             if x.basis != basis.value:
                 other[str(x.basis)].append((exam.study_instance_uid, x.value))
-        why = _coverage(exam, mine, f"{basis.value} effective dose", _EFFECTIVE)
+        why = _coverage(exam, mine, f"{basis.value} effective dose", _EFFECTIVE, basis.value)
         if why is None:
             covered_e += 1
         else:

@@ -5,3 +5,4 @@ from dosewatch.ledger import alert_models as alert_models
 from dosewatch.ledger import backfill_models as backfill_models
 from dosewatch.ledger import estimate_models as estimate_models
 from dosewatch.ledger import nrd_models as nrd_models
+from dosewatch.ledger import recompute_models as recompute_models

@@ -110,7 +110,7 @@ def test_transitions_are_audited_and_ordered(ingestor: Ingestor) -> None:
     factory = session_factory(ledger.engine)
     with transaction(factory) as session:
         alert = session.scalars(select(AlertRow).where(AlertRow.rule_id == "srdl_ka_r")).one()
-        assert alert.state == "open" and alert.role == "medical_physicist"
+        assert alert.state == "open" and alert.role == "physicist"
         assert "NCRP Report No. 168" in alert.source
         with pytest.raises(LedgerError, match="comment"):
             alerts.transition(session, alert.id, alerts.AlertState.ACKNOWLEDGED, "mp", " ")
@@ -144,11 +144,18 @@ def test_rules_are_data_with_sources_and_overrides() -> None:
     assert by_id["srdl_psd"].threshold == 3000 and by_id["srdl_fluoro_time"].threshold == 3600
     assert by_id["repeat_procedure"].window_days == 60
     assert by_id["eye_lens_cumulative"].threshold == 500  # mGy, ICRP 118
+    nrd = by_id["single_exam_above_nrd"]  # value / NRD > 1, for the quality manager
+    assert (nrd.threshold, nrd.unit, nrd.role.value) == (1, "x NRD", "quality_manager")
+    assert "2019-DC-0667" in nrd.source
+    # every role is one of the service's roles (alerts are routed to users by it)
+    assert {r.role.value for r in rules} == {"physicist", "radiologist", "quality_manager"}
     text = "rule_id,version,kind,threshold,unit,window_days,establishment,role,organ,source\n"
-    override = parse_rules(text + "srdl_ka_r,2,procedure_ka_r,3,Gy,,HOPITAL_D,mp,,local\n")
+    override = parse_rules(text + "srdl_ka_r,2,procedure_ka_r,3,Gy,,HOPITAL_D,physicist,,local\n")
     from dosewatch.cumulative.alert_rules import rule_for
 
     assert rule_for(rules + override, "srdl_ka_r", "HOPITAL_D").threshold == 3
     assert rule_for(rules + override, "srdl_ka_r", "OTHER").threshold == 5
     with pytest.raises(InvalidValueError):
-        parse_rules(text + "x,1,no_such_kind,1,Gy,,*,mp,,src\n")
+        parse_rules(text + "x,1,no_such_kind,1,Gy,,*,physicist,,src\n")
+    with pytest.raises(InvalidValueError, match="row 2: 'mp' is not a valid Role"):
+        parse_rules(text + "x,1,procedure_ka_r,1,Gy,,*,mp,,src\n")

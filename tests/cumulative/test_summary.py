@@ -8,17 +8,23 @@ from datetime import date
 import pytest
 
 from dosewatch.cumulative import skin
-from dosewatch.cumulative.records import EstimateRecord, EventRecord, ExamRecord
+from dosewatch.cumulative.records import (
+    COVERAGE_QUANTITIES,
+    EstimateRecord,
+    EventRecord,
+    ExamRecord,
+)
 from dosewatch.cumulative.summary import propagate, summarise
 from dosewatch.cumulative.window import parse_window
 from dosewatch.domain.errors import InvalidValueError
 
+Keyed = tuple[str | None, EstimateRecord]
 
-def est(
-    value: float, pct: float, model: str = "m", key: str | None = "e1", **kw: object
-) -> EstimateRecord:
+
+def est(value: float, pct: float, model: str = "m", key: str | None = "e1", **kw: object) -> Keyed:
+    """An estimate of event ``key`` (None: of the study), as the ledger would count it."""
     fields: dict[str, object] = {
-        "event_key": key,
+        "study_level": key is None,
         "modality": "CT",
         "quantity": "effective_dose",
         "organ": None,
@@ -35,21 +41,40 @@ def est(
         "upper_bound": False,
     }
     fields.update(kw)
-    return EstimateRecord(**fields)  # type: ignore[arg-type]
+    return key, EstimateRecord(**fields)  # type: ignore[arg-type]
 
 
-def event(key: str, modality: str = "CT", region: str | None = None) -> EventRecord:
-    return EventRecord(key, modality, "ct", None, region, 1.0, 2.0, 100.0, 5.0, 3.0, None, None)
+def event(key: str, modality: str = "CT", region: str | None = None) -> tuple[str, EventRecord]:
+    # Ka,r 1 Gy, KAP 2 Gy.cm2, DLP 100 mGy.cm, exposure time 3 s
+    return key, EventRecord(modality, "ct", region, None, 1, 1.0, 2.0, 100.0, 3.0, None)
 
 
 def exam(
     uid: str,
     day: date | None,
-    events: tuple[EventRecord, ...],
-    estimates: tuple[EstimateRecord, ...],
+    events: tuple[tuple[str, EventRecord], ...],
+    estimates: tuple[Keyed, ...],
     refused: tuple[tuple[str | None, str, str], ...] = (),
 ) -> ExamRecord:
-    return ExamRecord(uid, day, "SITE", None, events, estimates, refused)
+    """An exam record with its completeness computed from the event keys (as the SQL does)."""
+    keys = [k for k, _ in events]
+    uncovered: dict[tuple[str, str], tuple[str, ...]] = {}
+    for quantity in COVERAGE_QUANTITIES:
+        mine = [(k, x) for k, x in estimates if k is not None and x.quantity == quantity]
+        for basis in {x.basis or "" for _, x in mine}:
+            have = {k for k, x in mine if (x.basis or "") == basis}
+            if left := tuple(k for k in keys if k not in have):
+                uncovered[(quantity, basis)] = left
+    return ExamRecord(
+        uid,
+        day,
+        "SITE",
+        None,
+        tuple(e for _, e in events),
+        tuple(x for _, x in estimates),
+        refused,
+        uncovered,
+    )
 
 
 def test_windows() -> None:
@@ -69,7 +94,7 @@ def test_windows() -> None:
 def test_uncertainty_correlated_within_a_model_independent_across() -> None:
     # model a: 10 mSv +-20 % and 10 mSv +-20 %: 2 + 2 = 4 mSv (linear, correlated)
     # model b: 20 mSv +-15 %: 3 mSv; total sqrt(4^2 + 3^2) = 5 mSv of 40 mSv = 12.5 %
-    total, pct = propagate([est(10, 20, "a"), est(10, 20, "a"), est(20, 15, "b")])
+    total, pct = propagate([est(10, 20, "a")[1], est(10, 20, "a")[1], est(20, 15, "b")[1]])
     assert total == 40
     assert pct == pytest.approx(12.5)
     # treated as independent it would be sqrt(2^2+2^2+3^2)/40 = 10.3 %: the method matters

@@ -1,0 +1,156 @@
+"""The per-exam sums read in SQL equal the hand-computed values (SQLite and PostgreSQL):
+partial coverage with the models' reasons, the value-weighted uncertainty of a group, and a
+study whose events are of two modalities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from pydicom.sr.coding import Code
+from sqlalchemy import select
+
+from dosewatch import synth
+from dosewatch.cumulative import records
+from dosewatch.cumulative.summary import cumulative
+from dosewatch.cumulative.window import parse_window
+from dosewatch.ingest.pipeline import Ingestor
+from dosewatch.ledger.db import session_factory
+from dosewatch.ledger.identity import SourceInfo
+from dosewatch.ledger.models import Person
+from dosewatch.synth.ct import ABDOMEN
+from tests.cumulative import scenario
+
+K_CHEST = scenario.K_CHEST_120KV  # 0.021 mSv/(mGy.cm), Lee 2012 adult chest 120 kV
+ADRENAL = "23451007"
+LUNG = "39607008"
+UNKNOWN_REGION = Code("999999", "99TEST", "Unknown thing")
+WINDOW = parse_window("all", date(2025, 12, 31))
+
+
+def _header(study: str, when: datetime) -> synth.Header:
+    return synth.Header(
+        patient=synth.PatientSpec(patient_id="Q-1", issuer="HOSP-Q"),
+        device=synth.DeviceSpec(institution_name="Hopital Q", serial_number="SN-Q"),
+        study=synth.StudySpec(
+            study_datetime=when,
+            study_instance_uid=scenario.uid(study),
+            sop_instance_uid=scenario.uid(study + ".R" + str(when.minute)),
+        ),
+    )
+
+
+def _ct(study: str, when: datetime, *events: synth.CtEventSpec) -> bytes:
+    return synth.ct_report_bytes(synth.CtReportSpec(events=events), _header(study, when))
+
+
+def _person(ingestor: Ingestor) -> tuple[int, tuple[records.ExamRecord, ...]]:
+    with session_factory(ingestor.engine)() as session:
+        person = session.scalars(select(Person.id)).one()
+        return person, records.exams(session, person)
+
+
+def test_partly_estimated_exam_is_listed_with_the_models_reason(ingestor: Ingestor) -> None:
+    a = _ct(
+        "qa",
+        datetime(2025, 1, 10, 9),
+        synth.CtEventSpec(dlp_mgy_cm=1000.0, irradiation_event_uid=scenario.uid("qa.1")),
+        synth.CtEventSpec(
+            dlp_mgy_cm=500.0,
+            protocol="Calibration",
+            target_region=UNKNOWN_REGION,
+            irradiation_event_uid=scenario.uid("qa.2"),
+        ),
+    )
+    b = _ct(
+        "qb",
+        datetime(2025, 2, 10, 9),
+        synth.CtEventSpec(dlp_mgy_cm=400.0, irradiation_event_uid=scenario.uid("qb.1")),
+    )
+    for name, data in (("a", a), ("b", b)):
+        ingestor.ingest_bytes(data, SourceInfo(name))
+    person, exams = _person(ingestor)
+    first = exams[0]
+    assert first.event_count == 2
+    assert first.uncovered == {
+        ("effective_dose", "ICRP103"): (scenario.uid("qa.2"),),
+        ("organ_dose", ""): (scenario.uid("qa.2"),),
+    }
+    assert exams[1].uncovered == {}
+    with session_factory(ingestor.engine)() as session:
+        view = cumulative(session, person, WINDOW)
+    assert view.effective.value == pytest.approx(K_CHEST * (1000.0 + 400.0))  # 29.4 mSv
+    assert view.effective.coverage == "covers 1 of 2 exams"
+    (missing,) = view.effective.missing
+    assert missing.study_instance_uid == scenario.uid("qa")
+    assert missing.reason.startswith("1 of 2 counted events without ICRP103 effective dose: ")
+    assert "body region unknown" in missing.reason
+    lung = next(o for o in view.organs if o.code == LUNG)
+    assert lung.dose.coverage == "covers 1 of 2 exams"
+    assert lung.dose.missing[0].reason.startswith("1 of 2 counted events without organ-dose")
+    assert view.dlp.value == pytest.approx(1900.0)  # every counted event, estimated or not
+    assert view.dlp.exams == 2
+
+
+def test_a_groups_uncertainty_is_the_value_weighted_mean(ingestor: Ingestor) -> None:
+    """Adrenal dose of a chest + abdomen CT: 34 mGy +-100 % (scatter, chest) and 11.5 mGy
+    +-35 % (in the abdomen field), one model: 34 + 4.025 = 38.025 mGy of 45.5 = 83.6 %
+    (linear within a model) — not the plain mean 67.5 % nor the larger 100 %."""
+    data = _ct(
+        "qc",
+        datetime(2025, 3, 1, 9),
+        synth.CtEventSpec(dlp_mgy_cm=1000.0, irradiation_event_uid=scenario.uid("qc.1")),
+        synth.CtEventSpec(
+            dlp_mgy_cm=500.0,
+            protocol="Abdomen",
+            target_region=ABDOMEN,
+            irradiation_event_uid=scenario.uid("qc.2"),
+        ),
+    )
+    ingestor.ingest_bytes(data, SourceInfo("c"))
+    person, (exam,) = _person(ingestor)
+    (adrenal,) = [x for x in exam.estimates if x.organ == ADRENAL]
+    assert (adrenal.events, adrenal.study_level) == (2, False)
+    assert adrenal.value == pytest.approx(34.0 + 11.5)
+    assert adrenal.uncertainty_pct == pytest.approx(100.0 * (34.0 + 0.35 * 11.5) / 45.5)
+    with session_factory(ingestor.engine)() as session:
+        view = cumulative(session, person, WINDOW)
+    organ = next(o for o in view.organs if o.code == ADRENAL)
+    assert organ.dose.uncertainty_pct == pytest.approx(83.571, abs=1e-3)
+    assert organ.dose.coverage == "covers 1 of 1 exams"  # every event has organ doses
+    assert view.effective.value == pytest.approx(21.0 + 8.95)
+
+
+def test_a_study_of_two_modalities_splits_its_effective_dose(ingestor: Ingestor) -> None:
+    """A PET/CT: the CT RDSR and the RRDSR of one study; E per modality from each event."""
+    when = datetime(2025, 4, 1, 9)
+    ct = _ct(
+        "qd",
+        when,
+        synth.CtEventSpec(dlp_mgy_cm=1000.0, irradiation_event_uid=scenario.uid("qd.ct")),
+    )
+    nm = synth.radiopharmaceutical_report_bytes(
+        synth.RadiopharmaceuticalReportSpec(
+            administrations=(
+                synth.AdministrationSpec(
+                    activity_mbq=scenario.FDG_MBQ,
+                    organ_doses=synth.fdg_organ_doses(scenario.FDG_MBQ),
+                    administration_event_uid=scenario.uid("qd.nm"),
+                ),
+            )
+        ),
+        _header("qd", when.replace(minute=30)),
+    )
+    for name, data in (("ct", ct), ("nm", nm)):
+        ingestor.ingest_bytes(data, SourceInfo(name))
+    person, (exam,) = _person(ingestor)
+    assert exam.modality == "CT+NM"
+    assert {e.modality for e in exam.events} == {"CT", "NM"}
+    with session_factory(ingestor.engine)() as session:
+        view = cumulative(session, person, WINDOW)
+    shares = {s.key: s.value_msv for s in view.effective_by_modality}
+    assert shares == pytest.approx(
+        {"CT": K_CHEST * 1000.0, "NM": scenario.E_FDG_PER_MBQ * scenario.FDG_MBQ}
+    )
+    assert view.effective.value == pytest.approx(sum(shares.values()))
+    assert [a.value for a in view.activity] == [scenario.FDG_MBQ]
