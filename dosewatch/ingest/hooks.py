@@ -32,6 +32,7 @@ KILL_POINTS = (
     "before_commit",
     "after_commit",
     "quarantine_before_commit",
+    "recompute_after_report",  # dosewatch.ingest.recompute.run, after each committed report
 )
 
 

@@ -30,22 +30,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dosewatch.domain import codes
 from dosewatch.domain.errors import LedgerError
 from dosewatch.domain.estimate import Estimate
 from dosewatch.domain.findings import Finding
-from dosewatch.ingest.pipeline import (
-    Prepared,
-    RecordedHook,
-    _finding_row,
-    _inputs_json,
-    checkpoint,
-    prepare_bytes,
-    sha256_of,
-)
+from dosewatch.ingest.hooks import Checkpoint, RecordedHook, no_checkpoint
+from dosewatch.ingest.prepare import Prepared, prepare_bytes, sha256_of
+from dosewatch.ingest.writer import FINDING_TABLE, finding_values, inputs_json
 from dosewatch.ledger import estimates as estimate_ledger
 from dosewatch.ledger.db import transaction
 from dosewatch.ledger.identity import now
@@ -214,9 +208,9 @@ def _refresh_findings(session: Session, report_id: int, findings: Sequence[Findi
             ReportFinding.report_id == report_id, ReportFinding.origin == MODEL_FINDINGS
         )
     ).all()
-    wanted = [_finding_row(report_id, MODEL_FINDINGS, f) for f in findings]
+    wanted = [finding_values(report_id, MODEL_FINDINGS, f) for f in findings]
     if sorted((r.code, r.message, r.concept or "") for r in stored) == sorted(
-        (w.code, w.message, w.concept or "") for w in wanted
+        (w["code"], w["message"], w["concept"] or "") for w in wanted
     ):
         return
     session.execute(
@@ -224,7 +218,8 @@ def _refresh_findings(session: Session, report_id: int, findings: Sequence[Findi
             ReportFinding.report_id == report_id, ReportFinding.origin == MODEL_FINDINGS
         )
     )
-    session.add_all(wanted)
+    if wanted:
+        session.execute(insert(FINDING_TABLE), wanted)
 
 
 def recompute_report(
@@ -261,7 +256,7 @@ def recompute_report(
         row.selection = estimate_ledger.Selection.REPLACED.value
         row.selection_reason = _why_replaced(row, by_key, run_id)
     session.flush()  # the replaced rows leave their slots before the new ones are elected
-    estimate_ledger.add(session, report, study.id, add, _inputs_json)
+    estimate_ledger.add(session, report, study.id, add, inputs_json)
     estimate_ledger.elect(session, study.id)
     if on_changed is not None and study.person_id is not None:
         on_changed(session, study.person_id)
@@ -341,10 +336,12 @@ def run(
     actor: str,
     on_changed: RecordedHook | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> RunSummary:
     """Recompute every current report of the scope, resuming an unfinished run of it.
 
-    ``progress(done, total)`` is called after each report (the CLI draws its bar with it).
+    ``progress(done, total)`` is called after each report (the CLI draws its bar with it);
+    ``checkpoint`` after each committed report (crash tests inject one that kills).
     """
     with transaction(sessions) as session:
         opened, resumed = open_run(session, scope, actor)

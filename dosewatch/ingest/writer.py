@@ -228,14 +228,14 @@ class ReportWriter:
             self.checkpoint("after_events")
         dedup.recount(session, study.id)
 
-        _add_findings(
+        add_findings(
             session,
             row.id,
             parser=prepared.result.findings,
             model=prepared.estimate_findings,
             ledger=findings,
         )
-        estimate_ledger.add(session, row, study.id, prepared.estimates, _inputs_json)
+        estimate_ledger.add(session, row, study.id, prepared.estimates, inputs_json)
         estimate_ledger.elect(session, study.id)
         return Outcome("recorded", sop_uid, superseded)
 
@@ -320,10 +320,10 @@ class ReportWriter:
             study.study_description = _cut(report.study.study_description)
         session.flush()
         dedup.recount(session, study.id)
-        _add_findings(
+        add_findings(
             session, stored.id, parser=prepared.result.findings, model=prepared.estimate_findings
         )
-        estimate_ledger.add(session, stored, study.id, prepared.estimates, _inputs_json)
+        estimate_ledger.add(session, stored, study.id, prepared.estimates, inputs_json)
         estimate_ledger.elect(session, study.id)
         return outcome
 
@@ -418,7 +418,7 @@ def _set_study_facts(
     study.study_description = _cut(report.study.study_description)
 
 
-def _add_findings(
+def add_findings(
     session: Session,
     report_id: int,
     *,
@@ -428,20 +428,25 @@ def _add_findings(
 ) -> None:
     """A report's findings by origin, in one executemany (no ORM objects: the lean path)."""
     rows = [
-        {
-            "report_id": report_id,
-            "origin": origin,
-            "severity": str(finding.severity),
-            "code": finding.code[:100],
-            "message": finding.message,
-            "content_path": _cut(finding.content_path),
-            "concept": _cut(finding.concept),
-        }
+        finding_values(report_id, origin, finding)
         for origin, findings in (("parser", parser), ("model", model), ("ledger", ledger))
         for finding in findings
     ]
     if rows:
         session.execute(insert(FINDING_TABLE), rows)
+
+
+def finding_values(report_id: int, origin: str, finding: Finding) -> dict[str, Any]:
+    """The ``report_finding`` columns of one finding of a report."""
+    return {
+        "report_id": report_id,
+        "origin": origin,
+        "severity": str(finding.severity),
+        "code": finding.code[:100],
+        "message": finding.message,
+        "content_path": _cut(finding.content_path),
+        "concept": _cut(finding.concept),
+    }
 
 
 def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
@@ -457,7 +462,7 @@ def _conflict_finding(event: dedup.EventValues, *, kept: bool) -> Finding:
     )
 
 
-def _inputs_json(estimate: Estimate) -> dict[str, Any]:
+def inputs_json(estimate: Estimate) -> dict[str, Any]:
     return {
         "origin": str(estimate.origin),
         "inputs": [item.to_json() for item in estimate.inputs],

@@ -23,7 +23,7 @@ from dosewatch.cumulative import alerts
 from dosewatch.cumulative.summary import cumulative
 from dosewatch.cumulative.window import parse_window
 from dosewatch.ingest import recompute
-from dosewatch.ingest.pipeline import KILL_ENV, Ingestor
+from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.db import session_factory
 from dosewatch.ledger.estimates import Selection
@@ -31,6 +31,8 @@ from dosewatch.ledger.models import EstimateRow, Person, ReportRow
 from dosewatch.ledger.recompute_models import RecomputeRun
 from organ_models import tables
 from tests.cumulative import scenario
+
+ROOT = Path(__file__).parents[2]
 
 K_CHEST = scenario.K_CHEST_120KV  # 0.021 mSv/(mGy.cm), Lee 2012 adult chest 120 kV
 DLP = 2200.0  # mGy.cm per exam: E = 0.021 x 2200 = 46.2 mSv, two exams 92.4 mSv (< 100)
@@ -269,9 +271,11 @@ def test_a_killed_run_resumes_to_the_result_of_an_uninterrupted_run(
     }
     command = [sys.executable, "-c", "from dosewatch.cli.main import app; app()"]
     command += ["recompute", "--json"]
+    harness = [sys.executable, "-m", "tests.ingest.kill_harness", "recompute_after_report:3"]
     first = subprocess.run(
-        command,
-        env={**env, KILL_ENV: "recompute_after_report:3"},
+        [*harness, "recompute"],
+        env=env,
+        cwd=ROOT,
         capture_output=True,
         timeout=300,
         check=False,

@@ -1,6 +1,7 @@
 """Crash-test harness: run an ingest entry point with a checkpoint that SIGKILLs the process.
 
-``python -m tests.ingest.kill_harness POINT[:N] ingest PATH...`` or ``... retry``: settings
+``python -m tests.ingest.kill_harness POINT[:N] ingest PATH...``, ``... retry`` or
+``... recompute`` (every current report, as ``dosewatch recompute`` does): settings
 come from the environment like the CLI's, the hooks are the CLI's; the checkpoint (injected,
 not read from the environment by product code) kills the process the N-th time (default
 first) it reaches POINT (one of :data:`dosewatch.ingest.hooks.KILL_POINTS`).
@@ -72,6 +73,17 @@ def main(argv: list[str]) -> int:
             checkpoint=kill,
         )
         retry.retry_open(ingestor, retry.Audit("crash-test"))
+    elif command == "recompute":
+        from dosewatch.ingest import recompute
+
+        recompute.run(
+            db.session_factory(engine),
+            settings,
+            recompute.Scope(),
+            actor="crash-test",
+            on_changed=on_recorded,
+            checkpoint=kill,
+        )
     else:
         raise SystemExit(f"unknown command {command!r}")
     return 0
