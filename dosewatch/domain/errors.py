@@ -130,3 +130,9 @@ class ConfigurationError(DoseWatchError):
     """Settings are missing or contradictory."""
 
     code = "config.invalid"
+
+
+class ArchiveError(DoseWatchError):
+    """The archive (DICOMweb / DICOM peer) refused or could not be reached."""
+
+    code = "archive.error"

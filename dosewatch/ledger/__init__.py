@@ -4,3 +4,4 @@
 from dosewatch.ledger import alert_models as alert_models
 from dosewatch.ledger import estimate_models as estimate_models
 from dosewatch.ledger import nrd_models as nrd_models
+from dosewatch.ledger import pull_state as pull_state

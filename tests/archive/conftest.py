@@ -15,6 +15,7 @@ from dosewatch.archive.listener import Listener, ListenerConfig
 from dosewatch.ingest import Ingestor
 from dosewatch.ledger.db import make_engine, upgrade
 from dosewatch.settings import Settings
+from tests.archive.orthanc import OrthancServer, start_orthanc
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "openrem"  # the bundled copy
 ALLOW = {"MODALITY1": "HOPITAL_A", "MODALITY2": "CLINIQUE_B"}
@@ -58,3 +59,18 @@ def listener(make_ingestor: Callable[[str], Ingestor], tmp_path: Path) -> Iterat
     running.port = running.start()  # type: ignore[attr-defined]
     yield running
     running.stop(drain=True)
+
+
+@pytest.fixture(scope="session")
+def orthanc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """One real Orthanc per test session (see :mod:`tests.archive.orthanc`)."""
+    server = start_orthanc(tmp_path_factory.mktemp("orthanc"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def orthanc(orthanc_server: OrthancServer) -> OrthancServer:
+    """The session's Orthanc, emptied for this test."""
+    orthanc_server.clear()
+    return orthanc_server
