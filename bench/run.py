@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import estimate as estimate_bench
+from bench import listener as listener_bench
 from bench import nrd as nrd_bench
 from bench import parse as parse_bench
 from bench.common import ROOT, SAMPLES
@@ -52,6 +53,20 @@ def _nrd(quick: bool) -> dict[str, Any]:
         command = [sys.executable, "-m", "bench.nrd", "--json-out", str(out)]
         if quick:
             command += ["--exams", "200000"]
+        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        if completed.returncode != 0 or not out.exists():
+            return {"error": (completed.stderr or completed.stdout)[-2000:]}
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+
+def _listener(quick: bool) -> dict[str, Any]:
+    """``bench.listener`` in a subprocess (its own listener thread, storescu children)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "listener.json"
+        command = [sys.executable, "-m", "bench.listener", "--json-out", str(out)]
+        if quick:
+            command += ["--persons", "60"]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if completed.returncode != 0 or not out.exists():
             return {"error": (completed.stderr or completed.stdout)[-2000:]}
@@ -151,6 +166,7 @@ def main() -> None:
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-cumulative", action="store_true")
     parser.add_argument("--skip-nrd", action="store_true")
+    parser.add_argument("--skip-listener", action="store_true")
     parser.add_argument(
         "--ingest-json",
         type=Path,
@@ -172,8 +188,17 @@ def main() -> None:
         ingest = _ingest(args.quick)
     print(json.dumps(ingest, indent=1, default=str)[:4000])
     nrd = {"error": "skipped (--skip-nrd)"} if args.skip_nrd else _nrd(args.quick)
+    listened = (
+        {"error": "skipped (--skip-listener)"} if args.skip_listener else _listener(args.quick)
+    )
     if args.write:
-        report = render(parse, est, ingest, args.quick) + "\n" + nrd_bench.render_section(nrd)
+        report = (
+            render(parse, est, ingest, args.quick)
+            + "\n"
+            + nrd_bench.render_section(nrd)
+            + "\n"
+            + listener_bench.render_section(listened)
+        )
         args.write.write_text(report, encoding="utf-8")
         print(f"wrote {args.write}")
     if not args.skip_cumulative:  # issue 7: its own section of the same file
