@@ -9,7 +9,7 @@ stored, so none is returned.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +38,12 @@ class SourceReport:
     event_uids: tuple[str, ...]
     manufacturer: str | None
     model: str | None
+    content_datetime: datetime | None = None
+    calling_ae: str | None = None  # when received by the listener
+    dlp_total_mgy_cm: float | None = None
+    kap_total_gy_cm2: float | None = None
+    ka_r_total_gy: float | None = None
+    fluoro_time_total_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,12 @@ def study_doses(session: Session, study_instance_uid: str) -> StudyDoses:
             ),
             manufacturer=device.manufacturer if device else None,
             model=device.model if device else None,
+            content_datetime=report.content_datetime,
+            calling_ae=_calling_ae(report.source),
+            dlp_total_mgy_cm=report.dlp_total_mgy_cm,
+            kap_total_gy_cm2=report.kap_total_gy_cm2,
+            ka_r_total_gy=report.ka_r_total_gy,
+            fluoro_time_total_s=report.fluoro_time_total_s,
         )
         for report, device in rows
     )
@@ -155,3 +167,10 @@ def _organ(row: EstimateRow) -> tuple[str, str, str] | None:
         return None
     scheme, value = normalise_key(row.organ_scheme or "SCT", row.organ_value)
     return scheme, value, row.organ_meaning or value
+
+
+def _calling_ae(source: str | None) -> str | None:
+    """The calling AE of an object the listener received (its source label ``dicom:AE``)."""
+    if source and source.startswith("dicom:"):
+        return source.removeprefix("dicom:") or None
+    return None

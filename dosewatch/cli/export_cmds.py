@@ -1,7 +1,9 @@
-"""Export commands: a study's Patient Radiation Dose SR (and store-back to the archive)."""
+"""Export commands: a study's Patient Radiation Dose SR (and store-back to the archive) and
+its FHIR R4 Radiation Dose Summary bundle."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -9,14 +11,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from dosewatch.archive.fhir import study_bundle
+from dosewatch.archive.fhir_check import bundle_problems
 from dosewatch.archive.prdsr import export_prdsr
 from dosewatch.archive.stow import stow
+from dosewatch.archive.study_doses import study_doses
 from dosewatch.cli.main import app
-from dosewatch.domain.errors import DoseWatchError
+from dosewatch.domain.errors import DoseWatchError, InvalidValueError
 from dosewatch.ledger import db
 from dosewatch.settings import Settings
 
-export_app = typer.Typer(help="Standard outputs of a study: Patient Radiation Dose SR.")
+export_app = typer.Typer(help="Standard outputs of a study: Patient Radiation Dose SR, FHIR.")
 app.add_typer(export_app, name="export")
 err_console = Console(stderr=True)
 
@@ -47,3 +52,31 @@ def prdsr(
         err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
     print(f"P-RDSR {ds.SOPInstanceUID} of study {study_uid}", flush=True)  # noqa: T201
+
+
+@export_app.command("fhir")
+def fhir(
+    study_uid: Annotated[str, typer.Argument(help="Study Instance UID of a ledger study")],
+    out: Annotated[Path | None, typer.Option("--out", help="write the JSON here")] = None,
+) -> None:
+    """FHIR R4 transaction Bundle of the study (Radiation Dose Summary IG STU 1: one Radiation
+    Dose Summary per source report, Modality Device when the calling AE is known); checked
+    against the IG's profiles before it is written. Printed to stdout without --out."""
+    settings = Settings()
+    try:
+        engine = db.engine_from_settings(settings)
+        with db.session_factory(engine, read_only=True)() as session:
+            bundle = study_bundle(study_doses(session, study_uid), datetime.now(UTC))
+        problems = bundle_problems(bundle)
+        if problems:
+            raise InvalidValueError(
+                f"the FHIR bundle of study {study_uid} fails its check: " + "; ".join(problems[:5])
+            )
+        text = json.dumps(bundle, ensure_ascii=False, indent=1)
+        if out is not None:
+            out.write_text(text + "\n", encoding="utf-8")
+    except (DoseWatchError, OSError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if out is None:
+        print(text)  # noqa: T201

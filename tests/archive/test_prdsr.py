@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import io
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,10 @@ from dosewatch.archive.prdsr_check import validate_prdsr
 from dosewatch.archive.study_doses import StudyDoses, study_doses
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import InvalidValueError
-from dosewatch.ingest import Ingestor
-from dosewatch.ledger.db import make_engine, session_factory, upgrade
-from dosewatch.ledger.identity import SourceInfo
 from dosewatch.ledger.models import Study
 from dosewatch.settings import Settings
 from rdsr_parsers.tid10030_patient_dose import read_patient_radiation_dose
-from tests.archive.conftest import CORPUS, require_tool
+from tests.archive.conftest import require_tool
 from tests.archive.orthanc import OrthancServer
 
 NOW = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)
@@ -43,21 +39,6 @@ SKIN = ("SCT", "39937001")
 #: the one dciodvfy error left (docs/ARCHITECTURE-NOTES.md): the ledger does not keep the
 #: source Series Instance UIDs that Current Requested Procedure Evidence items need
 EVIDENCE_GAP = "Referenced SOP Instance is not listed in CurrentRequestedProcedureEvidenceSequence"
-
-
-@pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Session]]:
-    root = tmp_path_factory.mktemp("prdsr")
-    url = f"sqlite:///{root / 'ledger.sqlite3'}"
-    settings = Settings(data_dir=root / "data", database_url=url, pseudonym_key="k")
-    engine = make_engine(url)
-    upgrade(engine)
-    ingestor = Ingestor(settings, engine)
-    for path in sorted(CORPUS.glob("*.dcm")):
-        ingestor.ingest_path(path, SourceInfo(label=path.name, establishment="HOPITAL_A"))
-    with session_factory(engine, read_only=True)() as session:
-        yield settings, session
-    engine.dispose()
 
 
 def _studies(session: Session) -> list[StudyDoses]:
@@ -93,9 +74,9 @@ def _read(ds: Dataset) -> list[tuple[Any, ...]]:
 
 
 def test_round_trip_keeps_every_estimate_value_unit_and_method(
-    ledger: tuple[Settings, Session],
+    corpus_ledger: tuple[Settings, Session],
 ) -> None:
-    _, session = ledger
+    _, session = corpus_ledger
     written = 0
     for doses in _studies(session):
         if not any(carried(e) for e in doses.estimates):
@@ -115,9 +96,9 @@ def test_round_trip_keeps_every_estimate_value_unit_and_method(
 
 
 def test_studies_without_a_carried_estimate_are_refused_with_the_reason(
-    ledger: tuple[Settings, Session],
+    corpus_ledger: tuple[Settings, Session],
 ) -> None:
-    _, session = ledger
+    _, session = corpus_ledger
     refused = [d for d in _studies(session) if not any(carried(e) for e in d.estimates)]
     assert refused, "the corpus has studies without organ, skin or effective dose"
     for doses in refused:
@@ -139,8 +120,8 @@ def _estimate_container(ds: Dataset) -> Dataset:
     return found
 
 
-def test_the_validator_fails_broken_copies(ledger: tuple[Settings, Session]) -> None:
-    good = _ct_prdsr(ledger[1])
+def test_the_validator_fails_broken_copies(corpus_ledger: tuple[Settings, Session]) -> None:
+    good = _ct_prdsr(corpus_ledger[1])
     assert validate_prdsr(good) == []
 
     def broken(change: Any) -> list[str]:
@@ -184,9 +165,9 @@ def test_the_validator_fails_broken_copies(ledger: tuple[Settings, Session]) -> 
 
 
 def test_dciodvfy_checks_the_common_modules_on_a_copy_relabelled_as_xray_rdsr(
-    ledger: tuple[Settings, Session], tmp_path: Path
+    corpus_ledger: tuple[Settings, Session], tmp_path: Path
 ) -> None:
-    ds = _ct_prdsr(ledger[1])
+    ds = _ct_prdsr(corpus_ledger[1])
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.67"
     ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
     path = tmp_path / "relabelled.dcm"
@@ -201,12 +182,12 @@ def test_dciodvfy_checks_the_common_modules_on_a_copy_relabelled_as_xray_rdsr(
 
 
 def test_export_cli_writes_and_stores_it_in_orthanc_and_it_reads_back(
-    ledger: tuple[Settings, Session],
+    corpus_ledger: tuple[Settings, Session],
     orthanc: OrthancServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings, session = ledger
+    settings, session = corpus_ledger
     study = next(d for d in _studies(session) if any(carried(e) for e in d.estimates))
     monkeypatch.setenv("DOSEWATCH_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("DOSEWATCH_DATABASE_URL", settings.effective_database_url())
