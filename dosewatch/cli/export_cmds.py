@@ -18,10 +18,11 @@ from dosewatch.archive.stow import stow
 from dosewatch.archive.study_doses import study_doses
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError, InvalidValueError
-from dosewatch.ledger import db
+from dosewatch.ledger import db, repository
+from dosewatch.reports.dose_tables import person_rows, study_rows, write_table
 from dosewatch.settings import Settings
 
-export_app = typer.Typer(help="Standard outputs of a study: Patient Radiation Dose SR, FHIR.")
+export_app = typer.Typer(help="Outputs of a study: Patient Radiation Dose SR, FHIR, CSV/XLSX.")
 app.add_typer(export_app, name="export")
 err_console = Console(stderr=True)
 
@@ -80,3 +81,39 @@ def fhir(
         raise typer.Exit(2) from None
     if out is None:
         print(text)  # noqa: T201
+
+
+@export_app.command("table")
+def table(
+    out: Annotated[Path, typer.Option("--out", help="F.csv or F.xlsx")],
+    study_uid: Annotated[str | None, typer.Option("--study", help="a Study Instance UID")] = None,
+    person: Annotated[
+        str | None, typer.Option("--person", help="patient ID, pseudonym or person number")
+    ] = None,
+    issuer: Annotated[str | None, typer.Option("--issuer", help="issuer of the ID")] = None,
+) -> None:
+    """A study's or a person's device indicators and dose estimates (unit, method, model,
+    basis, uncertainty; estimates never summed) as CSV or XLSX, by the file's suffix."""
+    if (study_uid is None) == (person is None):
+        err_console.print("[red]error:[/red] give exactly one of --study UID or --person ID")
+        raise typer.Exit(2)
+    settings = Settings()
+    try:
+        engine = db.engine_from_settings(settings)
+        with db.session_factory(engine, read_only=True)() as session:
+            if study_uid is not None:
+                rows = study_rows(study_doses(session, study_uid))
+            else:
+                assert person is not None
+                found = repository.find_persons(session, person, issuer)
+                if len(found) != 1:
+                    raise InvalidValueError(
+                        "no such person" if not found else
+                        f"{len(found)} persons carry this identifier: give --issuer"
+                    )  # fmt: skip
+                rows = person_rows(session, found[0])
+        write_table(out, rows)
+    except (DoseWatchError, OSError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    print(f"{len(rows)} rows written to {out}")  # noqa: T201
