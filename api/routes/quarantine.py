@@ -3,18 +3,18 @@ use case after a parser fix."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from api.deps import Db, RowId
 from api.problems import Problem, not_found
 from api.schemas import Page, QuarantineOut, RetryOut
 from api.security import Admin
-from dosewatch.ledger import identity
-from dosewatch.ledger.models import Quarantine
+from dosewatch.domain.errors import LedgerError
+from dosewatch.ingest import retry as retry_use_case
+from dosewatch.ledger.models import Quarantine, QuarantineStatus
 
 router = APIRouter(prefix="/api/quarantine", tags=["quarantine"])
 
@@ -27,7 +27,7 @@ def list_quarantine(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[QuarantineOut]:
     """Open entries, oldest first."""
-    base = select(Quarantine).where(Quarantine.status == "open")
+    base = select(Quarantine).where(Quarantine.status == QuarantineStatus.OPEN.value)
     total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
     rows = db.scalars(
         base.order_by(Quarantine.quarantined_at, Quarantine.id)
@@ -46,34 +46,21 @@ def list_quarantine(
 def retry(entry_id: RowId, request: Request, db: Db, principal: Admin) -> RetryOut:
     """Ingest the kept bytes again; the entry is resolved when they are now recorded."""
     entry = db.get(Quarantine, entry_id)
-    if entry is None or entry.status != "open":
+    if entry is None or entry.status != QuarantineStatus.OPEN.value:
         raise not_found("open quarantine entry")
-    path = Path(entry.stored_path) if entry.stored_path else None
-    if path is None or not path.is_file():
+    db.rollback()  # end the read transaction before the use case writes (SQLite write lock)
+    audit = retry_use_case.Audit(
+        principal.actor, "retried from the API", {"client": principal.client}
+    )
+    try:
+        done = retry_use_case.retry_entry(request.app.state.ingestor, entry_id, audit)
+    except LedgerError as exc:  # resolved by a concurrent retry meanwhile
+        raise not_found("open quarantine entry") from exc
+    if done.outcome is None:
         raise Problem(409, "quarantine.no_file", "the rejected bytes were not kept")
-    db.execute(update(Quarantine).where(Quarantine.id == entry.id).values(status="retrying"))
-    db.commit()
-    outcome = request.app.state.ingestor.ingest_bytes(
-        path.read_bytes(), identity.SourceInfo(entry.source)
-    )
-    still = outcome.status == "quarantined"
-    values = (
-        {"status": "open", "attempts": Quarantine.attempts + 1} if still else {"status": "resolved"}
-    )
-    db.execute(update(Quarantine).where(Quarantine.id == entry.id).values(**values))
-    identity.audit(
-        db,
-        "quarantine.retry",
-        "quarantine",
-        entry.sha256,
-        "retried from the API",
-        principal.actor,
-        {"outcome": outcome.status, "client": principal.client},
-    )
-    db.commit()
     return RetryOut(
-        id=entry.id,
-        outcome=outcome.status,
-        status="open" if still else "resolved",
-        reason=outcome.reason,
+        id=entry_id,
+        outcome=done.outcome.status,
+        status=done.status.value,
+        reason=done.outcome.reason,
     )

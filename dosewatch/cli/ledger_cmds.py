@@ -23,16 +23,17 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ingest import local_pool as workers
+from dosewatch.ingest import retry
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger import db, identity, repository
 from dosewatch.ledger import quarantine as quarantine_store
-from dosewatch.ledger.models import PatientIdentifierRow, Person, Quarantine
+from dosewatch.ledger.models import PatientIdentifierRow, Person, QuarantineStatus
 from dosewatch.settings import Settings
 
 person_app = typer.Typer(help="Persons of the ledger: history across sites, manual links.")
@@ -418,52 +419,13 @@ def quarantine_retry(
     """Ingest the kept files again (after a parser fix); resolved entries are closed."""
     settings = _settings()
     engine = _ready_engine(settings)
-    sessions = db.session_factory(engine)
-    with sessions() as session:
-        entries = quarantine_store.open_entries(session)
     from dosewatch.cumulative.alerts import on_recorded
     from dosewatch.nrd.store import on_study_recorded
 
     ingestor = Ingestor(
         settings, engine, on_recorded=on_recorded, on_study_recorded=on_study_recorded
     )
-    resolved = still = 0
-    for entry in entries:
-        path = Path(entry.stored_path) if entry.stored_path else None
-        if path is None or not path.exists():
-            still += 1
-            continue
-        # reopen the entry so that the ingest does not answer "already quarantined"
-        with db.transaction(sessions) as session:
-            session.execute(
-                update(Quarantine).where(Quarantine.id == entry.id).values(status="retrying")
-            )
-        source = identity.SourceInfo(entry.source, establishment=establishment)
-        outcome = ingestor.ingest_bytes(path.read_bytes(), source)
-        with db.transaction(sessions) as session:
-            if outcome.status == "quarantined":
-                still += 1
-                session.execute(
-                    update(Quarantine)
-                    .where(Quarantine.id == entry.id)
-                    .values(
-                        status="open",
-                        attempts=Quarantine.attempts + 1,
-                        reason_code=(outcome.reason or entry.reason_code)[:64],
-                    )
-                )
-            else:
-                resolved += 1
-                session.execute(
-                    update(Quarantine).where(Quarantine.id == entry.id).values(status="resolved")
-                )
-                identity.audit(
-                    session,
-                    "quarantine.resolved",
-                    "quarantine",
-                    entry.sha256,
-                    "retried",
-                    _actor(),
-                    {"outcome": outcome.status, "sop_instance_uid": outcome.sop_instance_uid},
-                )
-    console.print(f"retried {len(entries)}: {resolved} recorded, {still} still quarantined")
+    done = retry.retry_open(ingestor, retry.Audit(_actor()), establishment=establishment)
+    resolved = sum(1 for r in done if r.status is QuarantineStatus.RESOLVED)
+    still = len(done) - resolved
+    console.print(f"retried {len(done)}: {resolved} recorded, {still} still quarantined")

@@ -77,6 +77,14 @@ def report_totals(report: DoseReport) -> ReportTotals:
     )
 
 
+def fluoro_time_total_s(report: DoseReport) -> float | None:
+    """The object's own accumulated fluoroscopy time (s), summed over planes.
+
+    Not a field of :class:`ReportTotals`: the ``inspect --json`` contract lists those.
+    """
+    return _sum([_v(p.total_fluoro_time, "s") for p in report.projection_accumulated])
+
+
 def event_indicators(event: IrradiationEvent) -> EventIndicators:
     """The dose indicators of one event in canonical units."""
     if isinstance(event, CtIrradiationEvent):

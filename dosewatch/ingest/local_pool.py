@@ -25,7 +25,9 @@ from typing import Any
 
 from dosewatch import gc_policy
 from dosewatch.domain.errors import DoseWatchError
-from dosewatch.ingest.pipeline import Ingestor, Outcome, RecordedHook, StudyHook
+from dosewatch.ingest.hooks import Checkpoint, RecordedHook, StudyHook, no_checkpoint
+from dosewatch.ingest.outcome import Outcome
+from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.identity import SourceInfo
 from dosewatch.settings import Settings
 
@@ -90,10 +92,14 @@ def _init_worker(
     settings_data: dict[str, Any],
     on_recorded: RecordedHook | None = None,
     on_study_recorded: StudyHook | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> None:
     global _INGESTOR
     _INGESTOR = Ingestor(
-        Settings(**settings_data), on_recorded=on_recorded, on_study_recorded=on_study_recorded
+        Settings(**settings_data),
+        on_recorded=on_recorded,
+        on_study_recorded=on_study_recorded,
+        checkpoint=checkpoint,
     )
     gc_policy.freeze_after_setup()
 
@@ -145,12 +151,13 @@ def run(
     ingestor: Ingestor | None = None,
     on_recorded: RecordedHook | None = None,
     on_study_recorded: StudyHook | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> Summary:
     """Ingest every file under ``paths``; ``on_outcome`` is called after each file.
 
     ``on_recorded`` and ``on_study_recorded`` (module-level functions, so that worker
     processes can receive them) are the ingestor's per-report hooks (alert evaluation; patient
-    facts and NRD indicators).
+    facts and NRD indicators); ``checkpoint`` (picklable) is the crash tests' hook.
     """
     summary = Summary()
 
@@ -160,7 +167,10 @@ def run(
     files = iter_files(paths, skipped)
     if workers <= 1:
         local = ingestor or Ingestor(
-            settings, on_recorded=on_recorded, on_study_recorded=on_study_recorded
+            settings,
+            on_recorded=on_recorded,
+            on_study_recorded=on_study_recorded,
+            checkpoint=checkpoint,
         )
         for path in files:
             source = SourceInfo(str(path), calling_ae, establishment)
@@ -180,7 +190,7 @@ def run(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(settings_data, on_recorded, on_study_recorded),
+        initargs=(settings_data, on_recorded, on_study_recorded, checkpoint),
     ) as pool:
         pending: set[Future[list[Outcome | str]]] = set()
 

@@ -52,12 +52,7 @@ from sqlalchemy.orm import Session
 from dosewatch.domain import codes
 from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
-    UNIT_ACTIVITY,
-    UNIT_AGD,
     UNIT_CTDIVOL,
-    UNIT_DLP,
-    UNIT_DOSE_RP,
-    UNIT_KAP,
     UNIT_TIME,
     CtIrradiationEvent,
     DoseReport,
@@ -67,6 +62,7 @@ from dosewatch.domain.report import (
     RadiopharmaceuticalAdministration,
     SourceKind,
 )
+from dosewatch.domain.totals import event_indicators
 from dosewatch.domain.units import Quantity
 from dosewatch.ledger.models import EventRow, ReportFinding, ReportRow, ReportStatus
 
@@ -97,6 +93,15 @@ VALUE_COLUMNS = (
     "activity_mbq",
     "radionuclide",
     "radiopharmaceutical",
+)
+#: columns filled from :class:`dosewatch.domain.totals.EventIndicators` (same names)
+INDICATOR_COLUMNS = (
+    "ctdivol_mgy",
+    "dlp_mgy_cm",
+    "kap_gy_cm2",
+    "ka_r_gy",
+    "agd_mgy",
+    "activity_mbq",
 )
 #: columns that define "the same values" (provenance columns excluded)
 _HASHED = tuple(c for c in VALUE_COLUMNS if c not in {"from_header", "modality"})
@@ -138,12 +143,25 @@ class EventValues:
     value_hash: str
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 def event_values(event: IrradiationEvent, report: DoseReport) -> dict[str, Any]:
-    """The ledger columns of one domain event, in canonical units."""
+    """The ledger columns of one domain event, in canonical units.
+
+    The dose indicators are :func:`dosewatch.domain.totals.event_indicators` (one
+    definition), with non-finite values dropped: a NaN or infinity is not a dose.
+    """
     v: dict[str, Any] = dict.fromkeys(VALUE_COLUMNS)
     v["event_uid"] = event.irradiation_event_uid
     v["modality"] = report.modality.value
     v["from_header"] = report.source_kind is SourceKind.IMAGE_HEADER
+    indicators = event_indicators(event)
+    for column in INDICATOR_COLUMNS:
+        value = _finite(getattr(indicators, column))
+        if value is not None:
+            v[column] = value
     if isinstance(event, CtIrradiationEvent):
         v.update(
             kind="ct",
@@ -151,8 +169,6 @@ def event_values(event: IrradiationEvent, report: DoseReport) -> dict[str, Any]:
             acquisition_protocol=_text(event.acquisition_protocol),
             event_type=_code(event.acquisition_type),
             target_region=_code(event.target_region),
-            ctdivol_mgy=_num(event.ctdivol, UNIT_CTDIVOL),
-            dlp_mgy_cm=_num(event.dlp, UNIT_DLP),
             ctdi_phantom_cm=event.phantom_diameter_cm,
             ssde_mgy=_num(event.ssde, UNIT_CTDIVOL),
             exposure_time_s=_num(event.exposure_time, UNIT_TIME),
@@ -165,8 +181,6 @@ def event_values(event: IrradiationEvent, report: DoseReport) -> dict[str, Any]:
             event_type=_code(event.event_type),
             target_region=_code(event.anatomical_structure),
             laterality=_code(event.laterality),
-            kap_gy_cm2=_num(event.dose_area_product, UNIT_KAP),
-            ka_r_gy=_num(event.dose_rp, UNIT_DOSE_RP),
             exposure_time_s=_num(event.irradiation_duration or event.exposure_time, UNIT_TIME),
         )
     elif isinstance(event, MammographyIrradiationEvent):
@@ -177,9 +191,6 @@ def event_values(event: IrradiationEvent, report: DoseReport) -> dict[str, Any]:
             event_type=_code(event.event_type),
             target_region=_code(event.anatomical_structure),
             laterality=_code(event.laterality),
-            agd_mgy=_num(event.average_glandular_dose, UNIT_AGD),
-            kap_gy_cm2=_num(event.dose_area_product, UNIT_KAP),
-            ka_r_gy=_num(event.dose_rp, UNIT_DOSE_RP),
             exposure_time_s=_num(event.exposure_time, UNIT_TIME),
         )
     elif isinstance(event, RadiopharmaceuticalAdministration):
@@ -187,7 +198,6 @@ def event_values(event: IrradiationEvent, report: DoseReport) -> dict[str, Any]:
         v.update(
             kind="nm",
             datetime_started=event.start_datetime,
-            activity_mbq=_num(event.administered_activity, UNIT_ACTIVITY),
             radionuclide=_code(event.radionuclide),
             radiopharmaceutical=agent,
         )

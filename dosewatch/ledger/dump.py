@@ -26,6 +26,7 @@ from dosewatch.ledger.models import (
     PatientIdentifierRow,
     Person,
     Quarantine,
+    QuarantineStatus,
     ReportFinding,
     ReportRow,
     Study,
@@ -143,7 +144,9 @@ def canonical_dump(session: Session) -> dict[str, Any]:
     )
     quarantine_out = sorted(
         f"{q.sha256}|{q.reason_code}"
-        for q in session.scalars(select(Quarantine).where(Quarantine.status == "open"))
+        for q in session.scalars(
+            select(Quarantine).where(Quarantine.status == QuarantineStatus.OPEN.value)
+        )
     )
     return {
         "persons": persons,

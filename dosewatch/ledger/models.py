@@ -66,6 +66,17 @@ class ReportStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
+class QuarantineStatus(enum.StrEnum):
+    """``open`` entries await a fix and a retry; ``resolved`` ones were recorded on retry.
+
+    There is no in-between state: a retry closes its entry in the transaction that records
+    the report (:mod:`dosewatch.ingest.retry`), so a crash leaves the entry open.
+    """
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 # --------------------------------------------------------------------------- tenancy, devices
 
 
@@ -326,7 +337,7 @@ class Quarantine(Base):
     reason_code: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     stored_path: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    status: Mapped[str] = mapped_column(String(16), default=QuarantineStatus.OPEN.value)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     quarantined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

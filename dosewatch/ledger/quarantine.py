@@ -14,11 +14,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dosewatch.ledger.identity import insert_ignore, now
-from dosewatch.ledger.models import Quarantine
+from dosewatch.ledger.models import Quarantine, QuarantineStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def record(
             "reason_code": rejection.code[:64],
             "reason": rejection.message,
             "stored_path": None if stored_path is None else str(stored_path),
-            "status": "open",
+            "status": QuarantineStatus.OPEN.value,
             "attempts": 1,
             "quarantined_at": now(),
         },
@@ -75,15 +75,38 @@ def record(
 def is_quarantined(session: Session, sha256: str) -> bool:
     return (
         session.scalar(
-            select(Quarantine.id).where(Quarantine.sha256 == sha256, Quarantine.status == "open")
+            select(Quarantine.id).where(
+                Quarantine.sha256 == sha256, Quarantine.status == QuarantineStatus.OPEN.value
+            )
         )
         is not None
     )
 
 
+def still_rejected(session: Session, entry_id: int, reason_code: str) -> None:
+    """A retried entry that is still rejected: one more attempt, the latest reason."""
+    session.execute(
+        update(Quarantine)
+        .where(Quarantine.id == entry_id)
+        .values(attempts=Quarantine.attempts + 1, reason_code=reason_code[:64])
+    )
+
+
+def resolve(session: Session, entry_id: int) -> bool:
+    """Close an open entry; False when it was not open (resolved by a concurrent retry)."""
+    result = session.execute(
+        update(Quarantine)
+        .where(Quarantine.id == entry_id, Quarantine.status == QuarantineStatus.OPEN.value)
+        .values(status=QuarantineStatus.RESOLVED.value)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def open_entries(session: Session, limit: int | None = None) -> list[Quarantine]:
     statement = (
-        select(Quarantine).where(Quarantine.status == "open").order_by(Quarantine.quarantined_at)
+        select(Quarantine)
+        .where(Quarantine.status == QuarantineStatus.OPEN.value)
+        .order_by(Quarantine.quarantined_at)
     )
     if limit is not None:
         statement = statement.limit(limit)

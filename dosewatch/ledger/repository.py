@@ -14,6 +14,7 @@ from dosewatch.ledger.models import (
     PatientIdentifierRow,
     Person,
     Quarantine,
+    QuarantineStatus,
     ReportRow,
     ReportStatus,
     Study,
@@ -54,7 +55,9 @@ def stats(session: Session) -> LedgerStats:
         reports=count(select(func.count()).select_from(ReportRow)),
         events=count(select(func.count()).select_from(EventRow)),
         quarantined=count(
-            select(func.count()).select_from(Quarantine).where(Quarantine.status == "open")
+            select(func.count())
+            .select_from(Quarantine)
+            .where(Quarantine.status == QuarantineStatus.OPEN.value)
         ),
     )
 

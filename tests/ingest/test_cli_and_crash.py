@@ -13,19 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
 from dosewatch.cli.main import app
 from dosewatch.ingest import local_pool as workers
-from dosewatch.ingest.pipeline import KILL_ENV, KILL_POINTS
+from dosewatch.ingest.hooks import KILL_POINTS
 from dosewatch.ledger.db import head_revision, make_engine, session_factory, upgrade
 from dosewatch.ledger.dump import canonical_dump
-from dosewatch.ledger.models import EventRow, ReportRow, Study
+from dosewatch.ledger.models import (
+    AuditEvent,
+    EventRow,
+    Quarantine,
+    QuarantineStatus,
+    ReportRow,
+    Study,
+)
 from dosewatch.settings import Settings
 from dosewatch.synth.region import MANIFEST_NAME, generate_region
 
-DATA = Path(__file__).parents[1] / "data"
+ROOT = Path(__file__).parents[2]
+DATA = ROOT / "tests" / "data"
+HARNESS = [sys.executable, "-m", "tests.ingest.kill_harness"]
 EXTRA = (
     "openrem/ESR_non-dose.dcm",
     "openrem/CT-RDSR-Siemens-Continued-1.dcm",
@@ -173,15 +182,17 @@ def test_sigkill_at_every_point_then_rerun_equals_a_clean_run(
         "DOSEWATCH_DATABASE_URL": url,
         "DOSEWATCH_PSEUDONYM_KEY": "k",
     }
-    command = [sys.executable, "-c", "from dosewatch.cli.main import app; app()"]
-    command += ["ingest", str(region), "--json"]
+    cli_command = [sys.executable, "-c", "from dosewatch.cli.main import app; app()"]
+    cli_command += ["ingest", str(region), "--json"]
     killed = 0
     # the quarantine point first (one bad file), then each point at the 2nd new file
     points = sorted(KILL_POINTS, key=lambda p: p != "quarantine_before_commit")
     for point in points:
+        spec = f"{point}:{1 if point.startswith('quarantine') else 2}"
         run = subprocess.run(
-            command,
-            env={**env, KILL_ENV: f"{point}:{1 if point.startswith('quarantine') else 2}"},
+            [*HARNESS, spec, "ingest", str(region)],
+            env=env,
+            cwd=ROOT,
             capture_output=True,
             timeout=300,
             check=False,
@@ -192,7 +203,7 @@ def test_sigkill_at_every_point_then_rerun_equals_a_clean_run(
         assert_no_partial_report(engine)
         engine.dispose()
     assert killed >= 5
-    rerun = subprocess.run(command, env=env, capture_output=True, timeout=300, check=False)
+    rerun = subprocess.run(cli_command, env=env, capture_output=True, timeout=300, check=False)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert ledger_dump(url) == expected
 
@@ -200,6 +211,14 @@ def test_sigkill_at_every_point_then_rerun_equals_a_clean_run(
 def test_quarantine_retry_records_what_now_parses(
     settings: Settings, engine: Engine, env: dict[str, str]
 ) -> None:
+    _quarantine_unparsable_yet(settings, engine)
+    assert "1 recorded, 0 still quarantined" in cli("quarantine", "retry")
+    stats = json.loads(cli("stats", "--json"))
+    assert (stats["reports"], stats["quarantined"]) == (1, 0)
+
+
+def _quarantine_unparsable_yet(settings: Settings, engine: Engine) -> None:
+    """A valid object quarantined by a parser that cannot read it yet (then 'fixed')."""
     from dosewatch.domain.errors import UnsupportedObjectError
     from dosewatch.ingest.pipeline import Ingestor
     from dosewatch.ledger.identity import SourceInfo
@@ -211,6 +230,49 @@ def test_quarantine_retry_records_what_now_parses(
     data = (DATA / "openrem" / "CT-RDSR-Siemens-Continued-1.dcm").read_bytes()
     outcome = Ingestor(settings, engine, parser=not_yet).ingest_bytes(data, SourceInfo("a.dcm"))
     assert outcome.status == "quarantined" and outcome.reason == "input.unsupported"
+
+
+@pytest.mark.parametrize("point", ["after_parse", "before_commit"])
+def test_sigkill_mid_retry_leaves_the_entry_open_and_a_retry_recovers_it(
+    settings: Settings, engine: Engine, env: dict[str, str], point: str
+) -> None:
+    _quarantine_unparsable_yet(settings, engine)
+    run = subprocess.run(
+        [*HARNESS, point, "retry"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr[-2000:]
+    stats = json.loads(cli("stats", "--json"))
+    assert (stats["reports"], stats["quarantined"]) == (0, 1)  # still listed, nothing half-done
+    listed = [json.loads(line) for line in cli("quarantine", "list", "--json").splitlines()]
+    assert [e["reason_code"] for e in listed] == ["input.unsupported"]
     assert "1 recorded, 0 still quarantined" in cli("quarantine", "retry")
     stats = json.loads(cli("stats", "--json"))
     assert (stats["reports"], stats["quarantined"]) == (1, 0)
+    with session_factory(engine)() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions == ["quarantine.resolved"]
+
+
+def test_the_migration_reopens_entries_a_crashed_retry_left_retrying(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "service_01")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO quarantine (sha256, reason_code, reason, status, attempts, "
+                    "quarantined_at) VALUES ('ab', 'input.unsupported', 'r', 'retrying', 1, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(engine)
+        with session_factory(engine)() as session:
+            statuses = session.scalars(select(Quarantine.status)).all()
+    finally:
+        engine.dispose()
+    assert statuses == [QuarantineStatus.OPEN.value]
