@@ -33,45 +33,33 @@ def _machine() -> str:
     )
 
 
-def _ingest(quick: bool) -> dict[str, Any]:
+def _bench_json(module: str, extra: list[str]) -> dict[str, Any]:
+    """``python -m bench.<module> --json-out F`` in a subprocess; its JSON, or the error."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "ingest.json"
-        command = [sys.executable, "-m", "bench.ingest", "--json-out", str(out)]
-        if quick:
-            command += ["--reports", "600", "--history-events", "100000"]
+        out = Path(tmp) / f"{module}.json"
+        command = [sys.executable, "-m", f"bench.{module}", "--json-out", str(out), *extra]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if completed.returncode != 0 or not out.exists():
             return {"error": (completed.stderr or completed.stdout)[-2000:]}
         result: dict[str, Any] = json.loads(out.read_text())
         return result
+
+
+def _ingest(quick: bool) -> dict[str, Any]:
+    """``bench.ingest`` (it measures its own children's peak RSS)."""
+    return _bench_json(
+        "ingest", ["--reports", "600", "--history-events", "100000"] if quick else []
+    )
 
 
 def _nrd(quick: bool) -> dict[str, Any]:
-    """``bench.nrd`` in a subprocess (it builds and drops its own database ``bench_nrd``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "nrd.json"
-        command = [sys.executable, "-m", "bench.nrd", "--json-out", str(out)]
-        if quick:
-            command += ["--exams", "200000"]
-        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        if completed.returncode != 0 or not out.exists():
-            return {"error": (completed.stderr or completed.stdout)[-2000:]}
-        result: dict[str, Any] = json.loads(out.read_text())
-        return result
+    """``bench.nrd`` (it builds and drops its own database ``bench_nrd``)."""
+    return _bench_json("nrd", ["--exams", "200000"] if quick else [])
 
 
 def _listener(quick: bool) -> dict[str, Any]:
-    """``bench.listener`` in a subprocess (its own listener thread, storescu children)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "listener.json"
-        command = [sys.executable, "-m", "bench.listener", "--json-out", str(out)]
-        if quick:
-            command += ["--persons", "60"]
-        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        if completed.returncode != 0 or not out.exists():
-            return {"error": (completed.stderr or completed.stdout)[-2000:]}
-        result: dict[str, Any] = json.loads(out.read_text())
-        return result
+    """``bench.listener`` (its own listener thread, storescu children)."""
+    return _bench_json("listener", ["--persons", "60"] if quick else [])
 
 
 def _fmt(value: Any, digits: int = 3) -> str:

@@ -41,36 +41,38 @@ from sqlalchemy.orm import Session
 
 from dosewatch.archive.study_doses import StudyDoses, StudyEstimate, study_doses
 from dosewatch.domain.errors import InvalidValueError
+from rdsr_parsers.tid10030_patient_dose import (  # the concepts the reader looks for
+    COMMENT,
+    ESTIMATE,
+    EVENT_UID_USED,
+    FINDING_SITE,
+    METHODOLOGY,
+    MODEL_REFERENCE,
+    PATIENT_RADIATION_DOSE_SR,
+    REFERENCE_AUTHORITY,
+    REPORT,
+    SR_INSTANCE_USED,
+    UNCERTAINTY,
+)
 
-PATIENT_RADIATION_DOSE_SR = "1.2.840.10008.5.1.4.1.1.88.73"
 #: a stable UID naming this dosewatch installation as the device observer
 DEVICE_OBSERVER_UID = generate_uid(entropy_srcs=["dosewatch device observer"])
 SOFTWARE_VERSION = "dosewatch 0.1.0"
 
-REPORT = Code("128401", "DCM", "Patient Radiation Dose Report")
-ESTIMATE = Code("128402", "DCM", "Radiation Dose Estimate")
-METHODOLOGY = Code("128415", "DCM", "Radiation Dose Estimate Methodology")
-SR_INSTANCE_USED = Code("128416", "DCM", "SR Instance Used")
-EVENT_UID_USED = Code("128429", "DCM", "Event UID Used")
 DOSE_MODEL = Code("128500", "DCM", "Patient Radiation Dose Model")
 PATIENT_MODEL_TYPE = Code("128417", "DCM", "Patient Model Type")
 ANTHROPOMORPHIC = Code("128404", "DCM", "Anthropomorphic Model")
 TRANSPORT_MODEL_TYPE = Code("128420", "DCM", "Radiation Transport Model Type")
 VOXELIZED = Code("128422", "DCM", "Voxelized Radiation Transport Model")
-MODEL_REFERENCE = Code("128426", "DCM", "Patient Radiation Dose Model Reference")
 DEMOGRAPHICS = Code("128427", "DCM", "Patient Model Demographics")
-COMMENT = Code("121106", "DCM", "Comment")
 MEAN_ABSORBED = Code("128533", "DCM", "Mean Absorbed Radiation Dose")
 MAXIMUM_ABSORBED = Code("128531", "DCM", "Maximum Absorbed Radiation Dose")
 EFFECTIVE_DOSE = Code("113839", "DCM", "Effective Dose")
-REFERENCE_AUTHORITY = Code("121406", "DCM", "Reference Authority")
 AUTHORITY = {
     "ICRP103": Code("113841", "DCM", "ICRP Pub 103"),
     "ICRP60": Code("113808", "DCM", "ICRP Pub 60"),
 }
-FINDING_SITE = Code("363698007", "SCT", "Finding Site")
 SKIN = Code("39937001", "SCT", "Skin")
-UNCERTAINTY = Code("371884006", "SCT", "+/-, range of measurement uncertainty")
 GY = Code("Gy", "UCUM", "Gy")
 SV = Code("Sv", "UCUM", "Sv")
 PERCENT = Code("%", "UCUM", "Percent")

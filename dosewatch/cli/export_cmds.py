@@ -4,12 +4,15 @@ its FHIR R4 Radiation Dose Summary bundle."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from dosewatch.archive.fhir import study_bundle
 from dosewatch.archive.fhir_check import bundle_problems
@@ -27,6 +30,18 @@ app.add_typer(export_app, name="export")
 err_console = Console(stderr=True)
 
 
+@contextmanager
+def _ledger(settings: Settings) -> Iterator[Session]:
+    """A read-only ledger session; a DoseWatchError or OSError inside is one line, exit 2."""
+    try:
+        engine = db.engine_from_settings(settings)
+        with db.session_factory(engine, read_only=True)() as session:
+            yield session
+    except (DoseWatchError, OSError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 @export_app.command("prdsr")
 def prdsr(
     study_uid: Annotated[str, typer.Argument(help="Study Instance UID of a ledger study")],
@@ -41,17 +56,12 @@ def prdsr(
         err_console.print("[red]error:[/red] give --out FILE and/or --stow URL")
         raise typer.Exit(2)
     settings = Settings()
-    try:
-        engine = db.engine_from_settings(settings)
-        with db.session_factory(engine, read_only=True)() as session:
-            ds = export_prdsr(session, study_uid, datetime.now(UTC))
+    with _ledger(settings) as session:
+        ds = export_prdsr(session, study_uid, datetime.now(UTC))
         if out is not None:
             ds.save_as(out, enforce_file_format=True)
         if stow_url is not None:
             stow(stow_url, ds, attempts=settings.pull_attempts)
-    except (DoseWatchError, OSError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
     print(f"P-RDSR {ds.SOPInstanceUID} of study {study_uid}", flush=True)  # noqa: T201
 
 
@@ -63,11 +73,8 @@ def fhir(
     """FHIR R4 transaction Bundle of the study (Radiation Dose Summary IG STU 1: one Radiation
     Dose Summary per source report, Modality Device when the calling AE is known); checked
     against the IG's profiles before it is written. Printed to stdout without --out."""
-    settings = Settings()
-    try:
-        engine = db.engine_from_settings(settings)
-        with db.session_factory(engine, read_only=True)() as session:
-            bundle = study_bundle(study_doses(session, study_uid), datetime.now(UTC))
+    with _ledger(Settings()) as session:
+        bundle = study_bundle(study_doses(session, study_uid), datetime.now(UTC))
         problems = bundle_problems(bundle)
         if problems:
             raise InvalidValueError(
@@ -76,9 +83,6 @@ def fhir(
         text = json.dumps(bundle, ensure_ascii=False, indent=1)
         if out is not None:
             out.write_text(text + "\n", encoding="utf-8")
-    except (DoseWatchError, OSError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
     if out is None:
         print(text)  # noqa: T201
 
@@ -97,23 +101,17 @@ def table(
     if (study_uid is None) == (person is None):
         err_console.print("[red]error:[/red] give exactly one of --study UID or --person ID")
         raise typer.Exit(2)
-    settings = Settings()
-    try:
-        engine = db.engine_from_settings(settings)
-        with db.session_factory(engine, read_only=True)() as session:
-            if study_uid is not None:
-                rows = study_rows(study_doses(session, study_uid))
-            else:
-                assert person is not None
-                found = repository.find_persons(session, person, issuer)
-                if len(found) != 1:
-                    raise InvalidValueError(
-                        "no such person" if not found else
-                        f"{len(found)} persons carry this identifier: give --issuer"
-                    )  # fmt: skip
-                rows = person_rows(session, found[0])
+    with _ledger(Settings()) as session:
+        if study_uid is not None:
+            rows = study_rows(study_doses(session, study_uid))
+        else:
+            assert person is not None
+            found = repository.find_persons(session, person, issuer)
+            if len(found) != 1:
+                raise InvalidValueError(
+                    "no such person" if not found else
+                    f"{len(found)} persons carry this identifier: give --issuer"
+                )  # fmt: skip
+            rows = person_rows(session, found[0])
         write_table(out, rows)
-    except (DoseWatchError, OSError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
     print(f"{len(rows)} rows written to {out}")  # noqa: T201

@@ -37,7 +37,11 @@ ALL_SRS = sorted(
 #: WADO-RS answers 404 for both: the UID is ambiguous; see the collision test)
 COLLIDING = CORPUS / "RF-RDSR-Siemens-Zee_adjusted.dcm"
 SRS = [p for p in ALL_SRS if p != COLLIDING]
+#: half of them (every CT / projection / MG / NM family), for the slower scenario tests
+HALF = SRS[::2]
+LATEST_OF_HALF = date(2023, 6, 28)  # MG-RDSR-GEPristina-DBT
 DOSEWATCH = str(Path(sys.executable).parent / "dosewatch")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def storescu(port: int, called: str, files: list[Path]) -> None:
@@ -79,27 +83,27 @@ def test_orthanc_pull_and_listener_equal_ingest_from_files(
 def test_watermark_makes_the_next_pull_incremental(
     orthanc: OrthancServer, make_ingestor: Callable[[str], Ingestor]
 ) -> None:
-    storescu(orthanc.dicom_port, "ORTHANC", SRS)
+    storescu(orthanc.dicom_port, "ORTHANC", HALF)
     ingestor = make_ingestor("incremental")
     puller = Puller(orthanc.dicomweb, ingestor, establishment="HOPITAL_A")
     first = puller.pull(until=date(2017, 12, 31))
     assert first.watermark == date(2017, 11, 15)  # Toshiba DoseCheck, the last SR of 2017
-    assert 0 < first.found < len(SRS)
+    assert 0 < first.found < len(HALF)
     second = puller.pull()  # from the watermark, inclusive
     assert second.since == date(2017, 11, 15)
     assert second.already_pulled == 1  # the watermark day, not retrieved again
-    assert first.found + second.found - second.already_pulled == len(SRS)
-    assert second.watermark == date(2023, 7, 6)
+    assert first.found + second.found - second.already_pulled == len(HALF)
+    assert second.watermark == LATEST_OF_HALF
     again = puller.pull()
     assert (again.found, again.already_pulled, again.outcomes) == (1, 1, {})
 
     # an older window that does not start at the watermark never moves it
     old = puller.pull(since=date(2013, 1, 1), until=date(2013, 12, 31))
     assert old.found > 0 and old.already_pulled == old.found
-    assert old.watermark == date(2023, 7, 6) and not old.watermark_moved
+    assert old.watermark == LATEST_OF_HALF and not old.watermark_moved
 
     files = make_ingestor("files")
-    ingest_files(files, SRS)
+    ingest_files(files, HALF)
     assert ledger_of(ingestor) == ledger_of(files)
 
 
@@ -123,19 +127,23 @@ def _pull_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 def test_pull_killed_midway_resumes_to_the_uninterrupted_ledger(
     orthanc: OrthancServer, tmp_path: Path, make_ingestor: Callable[[str], Ingestor]
 ) -> None:
-    storescu(orthanc.dicom_port, "ORTHANC", SRS[::2])  # half the corpus keeps it short
+    storescu(orthanc.dicom_port, "ORTHANC", HALF)
     env = _cli_env(tmp_path, "killed")
     url = ["--url", orthanc.dicomweb, "--establishment", "HOPITAL_A", "--json"]
     # SIGKILL right after the 5th recording transaction committed, before its pull row
-    killed = _pull_cli({**env, "DOSEWATCH_TEST_KILL_AT": "after_commit:5"}, *url)
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.archive.pull_kill_harness", "after_commit:5",
+         orthanc.dicomweb],
+        env=env, capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     resumed = _pull_cli(env, *url)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     summary = json.loads(resumed.stdout)
-    assert summary["found"] == len(SRS[::2])
+    assert summary["found"] == len(HALF)
     assert 5 <= summary["already_pulled"] < summary["found"]
     assert summary["outcomes"]["duplicate"] == 1  # the killed instance, retrieved again
-    assert summary["watermark"] == "2023-06-28"  # MG-RDSR-GEPristina-DBT
+    assert summary["watermark"] == LATEST_OF_HALF.isoformat()
 
     whole = _cli_env(tmp_path, "whole")
     assert _pull_cli(whole, *url).returncode == 0
@@ -161,7 +169,8 @@ def test_pull_killed_midway_resumes_to_the_uninterrupted_ledger(
 def test_an_ambiguous_sop_instance_uid_fails_with_a_reason_and_holds_the_watermark(
     orthanc: OrthancServer, make_ingestor: Callable[[str], Ingestor]
 ) -> None:
-    storescu(orthanc.dicom_port, "ORTHANC", ALL_SRS)
+    twin = CORPUS / "RF-RDSR-Siemens-Zee.dcm"
+    storescu(orthanc.dicom_port, "ORTHANC", [COLLIDING, twin, CORPUS / "CT-RDSR-GEPixelMed.dcm"])
     shared_uid = str(dcmread(COLLIDING, stop_before_pixels=True).SOPInstanceUID)
     puller = Puller(orthanc.dicomweb, make_ingestor("collision"), establishment="HOPITAL_A")
     for _attempt in range(2):  # failures are not marked as pulled: retried next time
@@ -169,7 +178,7 @@ def test_an_ambiguous_sop_instance_uid_fails_with_a_reason_and_holds_the_waterma
         assert [f["sop_instance_uid"] for f in summary.failed] == [shared_uid, shared_uid]
         assert all("WADO-RS retrieve failed: HTTPError: 404" in f["reason"] for f in summary.failed)
         assert summary.watermark is None and not summary.watermark_moved
-    assert summary.already_pulled == len(SRS) - 1  # the other one of the pair was never pulled
+    assert summary.already_pulled == 1  # the CT RDSR; neither of the pair was ever pulled
 
 
 def test_bad_urls_and_windows_are_one_line_errors(

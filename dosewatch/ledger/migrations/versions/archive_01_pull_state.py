@@ -1,7 +1,7 @@
 """pull state: archive watermark and pulled instances
 
 Revision ID: archive_01
-Revises: service_01
+Revises: distrib_01
 Create Date: 2026-12-02 00:31:41.151020
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "archive_01"
-down_revision: str | Sequence[str] | None = "service_01"
+down_revision: str | Sequence[str] | None = "distrib_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
