@@ -2,13 +2,16 @@
 C-STORE listener (spool fsync + ingest, 1 worker, SQLite), as a ratio to ingesting the same
 files from disk (1 process, SQLite) in the same run. Target ratio >= 0.8 (issue #10).
 
-``python -m bench.listener [--persons P]`` — the synthetic region is generated first
-(``dosewatch synth``, seed 0); the rate counts objects *ingested* per second, end to end.
+``python -m bench.listener [--persons P] [--json-out F]`` — the synthetic region is generated
+first (``dosewatch synth``, seed 0); the rate counts objects *ingested* per second, end to end
+(from the first byte sent to the last object recorded). ``bench/run.py`` runs it in a
+subprocess and renders :func:`render_section`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from dosewatch.archive.listener import Listener, ListenerConfig
 from dosewatch.ingest import Ingestor
@@ -31,25 +35,24 @@ def _ingestor(root: Path, name: str) -> Ingestor:
     return Ingestor(Settings(data_dir=root / name, database_url=url, pseudonym_key="b"), engine)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--persons", type=int, default=850)  # >= 2,000 reports (issue #10)
-    args = parser.parse_args()
+def measure(persons: int) -> dict[str, Any]:
+    """Both rates and their ratio, with the load average at start and end."""
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         subprocess.run(
-            ["dosewatch", "synth", str(root / "region"), "-p", str(args.persons), "-n", "0"],
+            ["dosewatch", "synth", str(root / "region"), "-p", str(persons), "-n", "0"],
             check=True,
             capture_output=True,
         )
         files = sorted((root / "region").rglob("*.dcm"))
-        print(f"{len(files)} synthetic reports; load average {os.getloadavg()[0]:.2f}")
+        print(f"{len(files)} synthetic reports; load average {load_start:.2f}")
 
         files_ingestor = _ingestor(root, "files")
         start = time.perf_counter()
         for path in files:
             files_ingestor.ingest_path(path, SourceInfo(label=str(path), establishment="BENCH"))
-        file_rate = len(files) / (time.perf_counter() - start)
+        file_seconds = time.perf_counter() - start
 
         config = ListenerConfig("DOSEWATCH", {"MODALITY1": "BENCH"}, root / "spool", port=0)
         listener = Listener(config, _ingestor(root, "listened"))
@@ -68,14 +71,58 @@ def main() -> None:
                 check=False,  # a refused deviation file must not stop the batch
                 capture_output=True,
             )
-        listener.wait_idle(3600)
-        listen_rate = listener.stats.done / (time.perf_counter() - start)
+        idle = listener.wait_idle(3600)
+        listen_seconds = time.perf_counter() - start
         listener.stop()
-        print(f"received {listener.stats.received}, ingested {listener.stats.ingested}")
-        print(f"ingest from files: {file_rate:.1f} objects/s")
-        print(f"storescu -> listener -> ledger: {listen_rate:.1f} objects/s")
-        print(f"ratio listener / files: {listen_rate / file_rate:.2f} (target >= 0.8)")
-        print(f"load average at end {os.getloadavg()[0]:.2f}")
+        done = listener.stats.done
+    return {
+        "reports": len(files),
+        "received": listener.stats.received,
+        "ingested": dict(sorted(listener.stats.ingested.items())),
+        "drained": idle,
+        "file_rate": len(files) / file_seconds,
+        "listen_rate": done / listen_seconds,
+        "ratio": (done / listen_seconds) / (len(files) / file_seconds),
+        "load_average": [load_start, os.getloadavg()[0]],
+    }
+
+
+def render_section(result: dict[str, Any]) -> str:
+    """The listener section of BENCHMARKS.md."""
+    title = "## Listener (`bench/listener.py`, issue 10)"
+    if "error" in result:
+        return f"{title}\n\nFailed: {result['error']}\n"
+    ingested = ", ".join(f"{k} {v}" for k, v in result["ingested"].items())
+    return "\n".join(
+        [
+            title,
+            "",
+            f"`dosewatch synth` region (seed 0) of {result['reports']:,} reports, ingested from "
+            "files (1 process, SQLite) and pushed by dcmtk `storescu` (associations of 200 "
+            "files) into the C-STORE listener (fsync'd spool, 1 ingest worker, SQLite), in the "
+            f"same run. Load average {result['load_average'][0]:.2f} at start, "
+            f"{result['load_average'][1]:.2f} at end.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| baseline: ingest from files | {result['file_rate']:.1f} objects/s |",
+            f"| storescu -> listener -> ledger | {result['listen_rate']:.1f} objects/s |",
+            f"| ratio listener / files | **{result['ratio']:.2f}** (target >= 0.8) |",
+            f"| received, outcomes | {result['received']:,}; {ingested} |",
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=850)  # >= 2,000 reports (issue #10)
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    result = measure(args.persons)
+    print(render_section(result))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result), encoding="utf-8")
 
 
 if __name__ == "__main__":

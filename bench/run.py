@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import estimate as estimate_bench
+from bench import listener as listener_bench
 from bench import nrd as nrd_bench
 from bench import parse as parse_bench
 from bench.common import ROOT, SAMPLES
@@ -32,31 +33,33 @@ def _machine() -> str:
     )
 
 
-def _ingest(quick: bool) -> dict[str, Any]:
+def _bench_json(module: str, extra: list[str]) -> dict[str, Any]:
+    """``python -m bench.<module> --json-out F`` in a subprocess; its JSON, or the error."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "ingest.json"
-        command = [sys.executable, "-m", "bench.ingest", "--json-out", str(out)]
-        if quick:
-            command += ["--reports", "600", "--history-events", "100000"]
+        out = Path(tmp) / f"{module}.json"
+        command = [sys.executable, "-m", f"bench.{module}", "--json-out", str(out), *extra]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if completed.returncode != 0 or not out.exists():
             return {"error": (completed.stderr or completed.stdout)[-2000:]}
         result: dict[str, Any] = json.loads(out.read_text())
         return result
+
+
+def _ingest(quick: bool) -> dict[str, Any]:
+    """``bench.ingest`` (it measures its own children's peak RSS)."""
+    return _bench_json(
+        "ingest", ["--reports", "600", "--history-events", "100000"] if quick else []
+    )
 
 
 def _nrd(quick: bool) -> dict[str, Any]:
-    """``bench.nrd`` in a subprocess (it builds and drops its own database ``bench_nrd``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "nrd.json"
-        command = [sys.executable, "-m", "bench.nrd", "--json-out", str(out)]
-        if quick:
-            command += ["--exams", "200000"]
-        completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        if completed.returncode != 0 or not out.exists():
-            return {"error": (completed.stderr or completed.stdout)[-2000:]}
-        result: dict[str, Any] = json.loads(out.read_text())
-        return result
+    """``bench.nrd`` (it builds and drops its own database ``bench_nrd``)."""
+    return _bench_json("nrd", ["--exams", "200000"] if quick else [])
+
+
+def _listener(quick: bool) -> dict[str, Any]:
+    """``bench.listener`` (its own listener thread, storescu children)."""
+    return _bench_json("listener", ["--persons", "60"] if quick else [])
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -151,6 +154,7 @@ def main() -> None:
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-cumulative", action="store_true")
     parser.add_argument("--skip-nrd", action="store_true")
+    parser.add_argument("--skip-listener", action="store_true")
     parser.add_argument(
         "--ingest-json",
         type=Path,
@@ -172,8 +176,17 @@ def main() -> None:
         ingest = _ingest(args.quick)
     print(json.dumps(ingest, indent=1, default=str)[:4000])
     nrd = {"error": "skipped (--skip-nrd)"} if args.skip_nrd else _nrd(args.quick)
+    listened = (
+        {"error": "skipped (--skip-listener)"} if args.skip_listener else _listener(args.quick)
+    )
     if args.write:
-        report = render(parse, est, ingest, args.quick) + "\n" + nrd_bench.render_section(nrd)
+        report = (
+            render(parse, est, ingest, args.quick)
+            + "\n"
+            + nrd_bench.render_section(nrd)
+            + "\n"
+            + listener_bench.render_section(listened)
+        )
         args.write.write_text(report, encoding="utf-8")
         print(f"wrote {args.write}")
     if not args.skip_cumulative:  # issue 7: its own section of the same file

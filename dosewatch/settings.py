@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="calling AE allow-list, items CALLING_AE=ESTABLISHMENT (JSON list in env)",
     )
+    # --- archive: DICOMweb pull (dosewatch pull)
+    pull_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=10,
+        description="attempts per DICOMweb request (exponential back-off 2, 4, 8 ... s between)",
+    )
 
     # --- distributed ingest: Celery workers and backfill (dosewatch worker | backfill)
     broker_url: str | None = Field(

@@ -1,12 +1,15 @@
 """A durable spool: every accepted object is on disk (fsync'd) before success is returned.
 
-Layout: ``<dir>/<sha256>.dcm`` holds the bytes, ``<dir>/<sha256>.json`` the source (calling
-AE, establishment). Each file is written to a temporary name, fsync'd, renamed, and the
-directory fsync'd, so after a crash an entry is either complete or absent (a stray ``.tmp``
-is removed on open). The JSON is written last: an entry without its JSON is incomplete and is
-discarded (its sender was never acknowledged). Entries are removed only after the ingest use
-case has recorded or quarantined the object, so a replay after a crash re-ingests at most
-what was not finished; ingest is idempotent by bytes and SOP Instance UID.
+Layout: ``<dir>/<sha256>-<reception>.dcm`` holds the bytes, ``<dir>/<same stem>.json`` the
+source (calling AE, establishment). Each reception has its own entry (the suffix is random),
+so the same bytes received twice (a sender's retry while the first copy is still queued, or
+from two calling AEs) are two entries: one entry's removal never takes the other's bytes.
+Each file is written to a temporary name, fsync'd, renamed, and the directory fsync'd, so
+after a crash an entry is either complete or absent (a stray ``.tmp`` is removed on open).
+The JSON is written last: an entry without its JSON is incomplete and is discarded (its
+sender was never acknowledged). Entries are removed only after the ingest use case has
+recorded or quarantined the object, so a replay after a crash re-ingests at most what was
+not finished; ingest is idempotent by bytes and SOP Instance UID.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +68,9 @@ class Spool:
     def put(self, data: bytes, calling_ae: str | None, establishment: str | None) -> SpoolEntry:
         """Write ``data`` durably; returns when it is on stable storage."""
         digest = hashlib.sha256(data).hexdigest()
-        body = self.directory / f"{digest}.dcm"
-        meta = self.directory / f"{digest}.json"
+        stem = f"{digest}-{uuid.uuid4().hex[:16]}"
+        body = self.directory / f"{stem}.dcm"
+        meta = self.directory / f"{stem}.json"
         _write_durably(body, data)
         source = {"calling_ae": calling_ae, "establishment": establishment}
         _write_durably(meta, json.dumps(source).encode())
@@ -83,7 +88,8 @@ class Spool:
                 log.warning("discarding incomplete spool entry %s", body.stem[:12])
                 body.unlink(missing_ok=True)
                 continue
-            yield SpoolEntry(body.stem, body, source.get("calling_ae"), source.get("establishment"))
+            digest = body.stem.split("-", 1)[0]
+            yield SpoolEntry(digest, body, source.get("calling_ae"), source.get("establishment"))
 
     def done(self, entry: SpoolEntry) -> None:
         """Forget an entry once the ledger has it (recorded, duplicate or quarantined)."""

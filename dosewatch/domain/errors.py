@@ -137,3 +137,9 @@ class TaskAbandonedError(DoseWatchError):
     its worker died, ran out of memory or failed every time); the object is quarantined."""
 
     code = "ingest.abandoned"
+
+
+class ArchiveError(DoseWatchError):
+    """The archive (DICOMweb / DICOM peer) refused or could not be reached."""
+
+    code = "archive.error"

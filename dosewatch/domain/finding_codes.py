@@ -85,6 +85,12 @@ class FindingCode(enum.StrEnum):
         "document title differs from the one the SOP Class and template prescribe",
         "read with the template the content matches",
     )
+    PRDSR_VALUE_NOT_READ = (
+        "prdsr.value_not_read",
+        _W,
+        "a NUM of a Patient Radiation Dose SR outside CID 10061/10062 and Effective Dose",
+        "not read (reported by name and path)",
+    )
     TEMPLATE_MISSING = (
         "template.missing",
         _I,

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from dosewatch.archive.listener import Listener, ListenerConfig
 from dosewatch.ingest import Ingestor
-from dosewatch.ledger.db import make_engine, upgrade
+from dosewatch.ledger.db import make_engine, session_factory, upgrade
+from dosewatch.ledger.identity import SourceInfo
 from dosewatch.settings import Settings
+from tests.archive.orthanc import OrthancServer, start_orthanc
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "openrem"  # the bundled copy
 ALLOW = {"MODALITY1": "HOPITAL_A", "MODALITY2": "CLINIQUE_B"}
@@ -58,3 +61,40 @@ def listener(make_ingestor: Callable[[str], Ingestor], tmp_path: Path) -> Iterat
     running.port = running.start()  # type: ignore[attr-defined]
     yield running
     running.stop(drain=True)
+
+
+@pytest.fixture(scope="session")
+def orthanc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """One real Orthanc per test session (see :mod:`tests.archive.orthanc`)."""
+    server = start_orthanc(tmp_path_factory.mktemp("orthanc"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def orthanc(orthanc_server: OrthancServer) -> OrthancServer:
+    """The session's Orthanc, emptied for this test."""
+    orthanc_server.clear()
+    return orthanc_server
+
+
+@pytest.fixture(scope="session")
+def corpus_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Session]]:
+    """The bundled corpus ingested once (read-only session): the CT files as if received by
+    the listener from MODALITY1 (so their reports know their calling AE), the others as files."""
+    root = tmp_path_factory.mktemp("corpus_ledger")
+    url = f"sqlite:///{root / 'ledger.sqlite3'}"
+    settings = Settings(data_dir=root / "data", database_url=url, pseudonym_key="k")
+    engine = make_engine(url)
+    upgrade(engine)
+    ingestor = Ingestor(settings, engine)
+    for path in sorted(CORPUS.glob("*.dcm")):
+        if path.name.startswith("CT-"):
+            source = SourceInfo(label="dicom:MODALITY1", calling_ae="MODALITY1",
+                                establishment="HOPITAL_A")  # fmt: skip
+        else:
+            source = SourceInfo(label=path.name, establishment="HOPITAL_A")
+        ingestor.ingest_path(path, source)
+    with session_factory(engine, read_only=True)() as session:
+        yield settings, session
+    engine.dispose()
