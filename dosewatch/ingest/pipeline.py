@@ -56,7 +56,7 @@ from dosewatch.ledger.models import (
 )
 from dosewatch.ledger.nrd_models import NrdStudyFacts
 from dosewatch.settings import Settings
-from rdsr_parsers import ParseResult, parse
+from rdsr_parsers import ParseResult, parse, peek_device
 
 log = logging.getLogger(__name__)
 
@@ -330,13 +330,22 @@ class Ingestor:
         source: identity.SourceInfo,
         rejection: quarantine.Rejection,
     ) -> Outcome:
-        stored = None
+        stored = device = None
         if data is not None:
             stored = quarantine.keep_file(self.settings.quarantine_dir, sha256, data)
+            device = peek_device(data)  # for the conformance report, when the header reads
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 with transaction(self.sessions) as session:
-                    quarantine.record(session, sha256, source.label, rejection, stored)
+                    quarantine.record(
+                        session,
+                        sha256,
+                        source.label,
+                        rejection,
+                        stored,
+                        device=device,
+                        establishment=source.establishment,
+                    )
                     checkpoint("quarantine_before_commit")
                 break
             except OperationalError as exc:
@@ -437,6 +446,7 @@ class Ingestor:
             sha256=prepared.sha256,
             event_count=len(report.events),
             event_keys=sorted(keys),
+            software_versions=_cut("\\".join(report.device.software_versions)) or None,
             received_at=identity.now(),
             **_totals(report),
         )
