@@ -15,10 +15,10 @@ import typer
 from rich.console import Console
 
 from dosewatch.archive.listener import Listener, ListenerConfig, parse_allow
+from dosewatch.cli.ledger_access import ready_engine
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ingest import Ingestor
-from dosewatch.ledger import db
 from dosewatch.settings import Settings
 
 err_console = Console(stderr=True)
@@ -52,8 +52,7 @@ def listen(
             queue_size=queue_size,
             workers=workers,
         )
-        engine = db.engine_from_settings(settings)
-        db.upgrade(engine)
+        engine = ready_engine(settings)
         from dosewatch.cumulative.alerts import on_recorded
         from dosewatch.nrd.store import on_study_recorded
 
