@@ -263,6 +263,8 @@ def test_counts_are_integers_and_a_fraction_is_flagged() -> None:
     assert ctx.findings == []
     assert count_of(_root(_num(frames, "2.6", unit="{frames}")), frames, ctx) == 3
     assert _codes(ctx) == [FindingCode.VALUE_NOT_INTEGER]
+    assert ctx.findings[0].message == "count 2.6 is not an integer"
+    assert ctx.findings[0].content_path == "1"
     assert count_of(_root(), frames, ctx) is None
     assert count_of(_root(_num(frames, None)), frames, ctx) is None
 
