@@ -3,7 +3,8 @@
 Routing is by SOP Class and, for SR, by the document title concept and content: X-Ray
 Radiation Dose SR (CT → TID 10011, otherwise TID 10001), Radiopharmaceutical Radiation
 Dose SR (TID 10021), Enhanced X-Ray Radiation Dose SR, generic SR classes that carry a
-dose report (GE CT in Enhanced SR) and image headers. Anything that is not a dose object
+dose report (GE CT in Enhanced SR) or a vendor-private summary (Siemens Radiation Summary
+Report, :mod:`rdsr_parsers.vendor_summary`) and image headers. Anything that is not a dose object
 is rejected with :class:`NotADoseObjectError` naming what it is.
 """
 
@@ -38,6 +39,7 @@ from rdsr_parsers.header import text
 from rdsr_parsers.mojibake import note_mojibake
 from rdsr_parsers.result import ParseResult
 from rdsr_parsers.sr import ContentItem, build_tree
+from rdsr_parsers.vendor_summary import is_siemens_radsum, read_siemens_radsum
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Dataset
 _T = TypeVar("_T")
@@ -303,6 +305,8 @@ def _xray_document(document: SrDocument, ctx: ParseContext) -> DoseReport:
 
 def _generic_sr(ds: Dataset, ctx: ParseContext, sop_class: str) -> DoseReport:
     root = build_tree(ds)
+    if is_siemens_radsum(root):
+        return read_siemens_radsum(ds, root, ctx)
     if root.concept == codes.code_key(codes.X_RAY_RADIATION_DOSE_REPORT):
         ctx.add(
             FindingCode.SOP_DOSE_REPORT_IN_GENERIC_SR,

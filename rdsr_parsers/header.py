@@ -199,3 +199,39 @@ def device_facts(ds: Dataset) -> DeviceFacts:
         institutional_department=text(ds, "InstitutionalDepartmentName"),
         software_versions=versions,
     )
+
+
+_DEVICE_KEYWORDS = (
+    "SpecificCharacterSet",
+    "Manufacturer",
+    "InstitutionName",
+    "InstitutionAddress",
+    "StationName",
+    "InstitutionalDepartmentName",
+    "ManufacturerModelName",
+    "DeviceSerialNumber",
+    "SoftwareVersions",
+)
+
+
+def peek_device(data: bytes) -> DeviceFacts | None:
+    """The device a DICOM object's header names, read on its own (for rejected objects).
+
+    Best effort: the object may be damaged, truncated or not DICOM at all — then None.
+    Only General Equipment attributes are read (never patient data).
+    """
+    import io
+    import warnings
+
+    import pydicom
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(io.BytesIO(data), force=True, specific_tags=list(_DEVICE_KEYWORDS))
+            facts = device_facts(ds)
+    except Exception:  # a damaged object: its device is simply unknown
+        return None
+    if facts.manufacturer is None and facts.model is None:
+        return None
+    return facts

@@ -7,7 +7,7 @@ are kept for messages only; nothing is found by position or by CodeMeaning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,11 +53,6 @@ class ContentItem:
             if child.concept == key:
                 return child
         return None
-
-    def find_all(self, concept: Code) -> list[ContentItem]:
-        """All descendants (depth first, document order) with this concept name."""
-        key = code_key(concept)
-        return [item for item in self.walk() if item.concept == key]
 
     def walk(self) -> Iterator[ContentItem]:
         for child in self.children:
@@ -141,19 +136,6 @@ def read_code(item: ContentItem, ctx: ParseContext) -> Code | None:
             path=item.path,
         )
     return Code(key[1], key[0], meaning or key[1])
-
-
-def read_code_or_text(item: ContentItem, ctx: ParseContext) -> Code | str | None:
-    """A CODE item's code; a TEXT item's text (recorded as a deviation)."""
-    if item.value_type == "TEXT":
-        text = as_text(item.dataset.get("TextValue"))
-        ctx.add(
-            FindingCode.VALUE_TEXT_IN_CODE_ITEM,
-            f"TEXT item where the template requires CODE (value {str(text)[:40]!r})",
-            **_where(item),
-        )
-        return text
-    return read_code(item, ctx)
 
 
 def read_text(item: ContentItem) -> str | None:
@@ -300,20 +282,6 @@ def num_of(
     return read_quantity(item, ctx, to_unit=to_unit, expect_unit=expect_unit)
 
 
-def nums_of(
-    parent: ContentItem,
-    concept: Code,
-    ctx: ParseContext,
-    *,
-    to_unit: str,
-    expect_unit: str | None = None,
-) -> tuple[Quantity, ...]:
-    out: list[Quantity] = []
-    for item in parent.all(concept):
-        out.extend(read_quantities(item, ctx, to_unit=to_unit, expect_unit=expect_unit))
-    return tuple(out)
-
-
 def count_of(parent: ContentItem, concept: Code, ctx: ParseContext) -> int | None:
     """A NUM item holding a count (any annotation unit), as int."""
     item = parent.first(concept)
@@ -354,11 +322,6 @@ def datetime_of(parent: ContentItem, concept: Code, ctx: ParseContext) -> dateti
     return None if item is None else read_datetime(item, ctx)
 
 
-def code_or_text_of(parent: ContentItem, concept: Code, ctx: ParseContext) -> Code | str | None:
-    item = parent.first(concept)
-    return None if item is None else read_code_or_text(item, ctx)
-
-
 def require_event_uid(parent: ContentItem, concept: Code, ctx: ParseContext) -> str | None:
     """The mandatory event UID of an event container (TID 10003/10013/10022).
 
@@ -393,7 +356,3 @@ def require(
             concept=f"{code_key(concept)[0]}:{code_key(concept)[1]}",
         )
     return item
-
-
-def keys(items: Sequence[ContentItem]) -> list[CodeKey]:
-    return [i.concept for i in items]

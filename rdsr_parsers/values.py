@@ -11,6 +11,8 @@ import math
 import re
 from datetime import date, datetime, time
 
+from pydicom.multival import MultiValue
+
 from dosewatch.domain.finding_codes import FindingCode
 from rdsr_parsers.context import ParseContext
 
@@ -41,7 +43,7 @@ def decimals(
     """
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return _finite((float(raw),), ctx, path=path, concept=concept)
-    if isinstance(raw, list | tuple):
+    if isinstance(raw, list | tuple | MultiValue):  # MultiValue: an already decoded DS/IS
         out: list[float] = []
         for part in raw:
             out.extend(decimals(part, ctx, path=path, concept=concept, vr=vr))

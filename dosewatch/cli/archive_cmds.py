@@ -19,10 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dosewatch.archive.listener import Listener, ListenerConfig, parse_allow
 from dosewatch.archive.pull import Puller
+from dosewatch.cli.ledger_access import ready_engine
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ingest import Ingestor
-from dosewatch.ledger import db
 from dosewatch.settings import Settings
 
 err_console = Console(stderr=True)
@@ -30,8 +30,7 @@ err_console = Console(stderr=True)
 
 def _ingestor(settings: Settings) -> Ingestor:
     """The ingest use case with the hooks ``dosewatch ingest`` composes (alerts, NRD facts)."""
-    engine = db.engine_from_settings(settings)
-    db.upgrade(engine)
+    engine = ready_engine(settings)  # an unusable ledger: one line naming the setting, exit 2
     from dosewatch.cumulative.alerts import on_recorded
     from dosewatch.nrd.store import on_study_recorded
 

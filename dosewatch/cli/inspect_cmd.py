@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from dosewatch.cli.inspect_text import render
 from dosewatch.cli.inspect_view import parsed_line, rejected_line
+from dosewatch.cli.ledger_access import check_paths
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.domain.findings import Strictness
+from dosewatch.domain.report import DoseReport
 from rdsr_parsers import ParseResult, parse
 
 #: files in sample folders that are documentation, not objects
@@ -66,6 +68,7 @@ def inspect(
     height_cm: Annotated[float | None, typer.Option("--height-cm")] = None,
 ) -> None:
     """Parse dose objects (RDSR, RRDSR, Enhanced SR, image headers) and show their content."""
+    check_paths(paths, iter_files)
     files = list(iter_files(paths))
     if not files:
         typer.echo("no files to inspect", err=True)
@@ -86,7 +89,7 @@ def inspect(
     with progress:
         task = progress.add_task("inspect", total=len(files))
         for file in files:
-            line = _inspect_one(file, strictness, show_identifiers, estimates, overrides)
+            line, report = _inspect(file, strictness, show_identifiers, estimates, overrides)
             outcomes[line["status"]] += 1
             if line["status"] == "rejected":
                 reasons[line["error_code"]] += 1
@@ -94,7 +97,7 @@ def inspect(
                 sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
             else:
-                progress.console.print(_render(line))
+                progress.console.print(render(line, report))
             progress.advance(task)
     if len(files) > 1 or not as_json:
         _summary(console, outcomes, reasons)
@@ -107,59 +110,25 @@ def _inspect_one(
     with_estimates: bool,
     overrides: dict[str, Any],
 ) -> dict[str, Any]:
+    return _inspect(file, strictness, show_identifiers, with_estimates, overrides)[0]
+
+
+def _inspect(
+    file: Path,
+    strictness: Strictness,
+    show_identifiers: bool,
+    with_estimates: bool,
+    overrides: dict[str, Any],
+) -> tuple[dict[str, Any], DoseReport | None]:
+    """The JSON line of one file, and its report for the text view (None when rejected)."""
     try:
         result = parse(file, strictness)
     except DoseWatchError as exc:
-        return rejected_line(str(file), exc)
+        return rejected_line(str(file), exc), None
     line = parsed_line(str(file), result.report, result.findings, show_identifiers=show_identifiers)
     if with_estimates:
         line.update(_estimates_for(result, overrides))
-    return line
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    return "—" if value is None else f"{value:.6g} {unit}"
-
-
-def _render(line: dict[str, Any]) -> Table | str:
-    if line["status"] == "rejected":
-        return f"[red]rejected[/red] {line['file']}: {line['reason']}"
-    table = Table(
-        title=(
-            f"{line['file']} — {line['modality']} {line['source_kind']} "
-            f"({line['manufacturer'] or '?'} {line['model'] or '?'})"
-        ),
-        title_justify="left",
-    )
-    for column in ("event", "CTDIvol", "DLP", "KAP", "Ka,r", "AGD", "activity"):
-        table.add_column(column)
-    for event in line["events"]:
-        table.add_row(
-            str(event["uid"] or "—")[-24:],
-            _fmt(event["ctdivol_mgy"], "mGy"),
-            _fmt(event["dlp_mgy_cm"], "mGy·cm"),
-            _fmt(event["kap_gy_cm2"], "Gy·cm²"),
-            _fmt(event["ka_r_gy"], "Gy"),
-            _fmt(event["agd_mgy"], "mGy"),
-            _fmt(event["activity_mbq"], "MBq"),
-        )
-    totals = line["totals"]
-    table.add_row(
-        "[bold]accumulated (as reported)",
-        "",
-        _fmt(totals["dlp_mgy_cm"], "mGy·cm"),
-        _fmt(totals["kap_gy_cm2"], "Gy·cm²"),
-        _fmt(totals["ka_r_gy"], "Gy"),
-        f"L {_fmt(totals['agd_left_mgy'], 'mGy')} / R {_fmt(totals['agd_right_mgy'], 'mGy')}",
-        _fmt(totals["activity_mbq"], "MBq"),
-    )
-    patient = line["patient"]
-    table.caption = (
-        f"patient {patient['patient_id']} sex {patient['sex'] or '?'} age {patient['age'] or '?'}; "
-        f"{len(line['findings'])} finding(s): "
-        + "; ".join(f"{f['severity']} {f['code']}" for f in line["findings"][:6])
-    )
-    return table
+    return line, result.report
 
 
 def _summary(console: Console, outcomes: Counter[str], reasons: Counter[str]) -> None:

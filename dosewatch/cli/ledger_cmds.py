@@ -26,6 +26,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from dosewatch.cli.ledger_access import check_paths, ready_engine
 from dosewatch.cli.main import app
 from dosewatch.cumulative import links
 from dosewatch.domain.errors import DoseWatchError
@@ -54,9 +55,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _ready_engine(settings: Settings) -> Engine:
-    engine = db.engine_from_settings(settings)
-    db.upgrade(engine)
-    return engine
+    return ready_engine(settings)  # one line naming the setting when the ledger cannot open
 
 
 def _fail(exc: DoseWatchError) -> typer.Exit:
@@ -96,6 +95,7 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="print a final JSON summary")] = False,
 ) -> None:
     """Parse, estimate and record dose objects into the ledger (one transaction each)."""
+    check_paths(paths, workers.iter_files)
     settings = _settings()
     n_workers = workers_ or settings.workers
     try:
@@ -170,6 +170,10 @@ def ingest(
                     "duplicates": summary.duplicates,
                     "superseded": summary.superseded,
                     "quarantined": summary.quarantined,
+                    "quarantine_reasons": dict(sorted(summary.reasons.items())),
+                    "skipped": summary.skipped,
+                    "failed": summary.failed,
+                    "elapsed_s": round(elapsed, 3),
                     "persons": totals.persons,
                     "studies": totals.studies,
                     "events": totals.events,

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from dosewatch.cli.ledger_access import ready_engine
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ledger import db
@@ -34,9 +35,7 @@ Allow = Annotated[bool, typer.Option("--allow-unverified", help="use unverified 
 
 
 def _session() -> Session:
-    engine = db.engine_from_settings(Settings())
-    db.upgrade(engine)
-    return db.session_factory(engine)()
+    return db.session_factory(ready_engine(Settings()))()
 
 
 def _fail(exc: DoseWatchError) -> typer.Exit:

@@ -92,6 +92,21 @@ RADIOPHARMACEUTICAL_RADIATION_DOSE_REPORT: Final = _dcm(
 )
 PATIENT_RADIATION_DOSE_REPORT: Final = _dcm("128401", "Patient Radiation Dose Report")
 
+# ------------------------------------------- Siemens Radiation Summary Report (private)
+# Document title and NUM items of the Siemens "Radiation Summary Report" sent in Enhanced SR
+# by fluoroscopy systems (e.g. Arcadis Varic, software VC10A). Scheme and values as named
+# publicly (OpenREM issue #433 quoting the VC10A conformance statement; OpenREM's importer).
+# The meanings of the NUM items are ours: only scheme + value are compared.
+SIEMENS_RADSUM_SCHEME: Final = "99SMS_RADSUM"
+SIEMENS_RADIATION_SUMMARY_REPORT: Final = Code(
+    "C-10", SIEMENS_RADSUM_SCHEME, "Radiation Summary Report"
+)
+SIEMENS_RADSUM_EXPOSURES: Final = Code("C-200", SIEMENS_RADSUM_SCHEME, "Total number of exposures")
+SIEMENS_RADSUM_FLUORO_TIME: Final = Code(
+    "C-202", SIEMENS_RADSUM_SCHEME, "Cumulative fluoroscopy time"
+)
+SIEMENS_RADSUM_DAP: Final = Code("C-204", SIEMENS_RADSUM_SCHEME, "Cumulative dose area product")
+
 # --------------------------------------------------------------- TID 10001/10011 common
 PROCEDURE_REPORTED: Final = _dcm("121058", "Procedure reported")
 PROJECTION_X_RAY: Final = _dcm("113704", "Projection X-Ray")

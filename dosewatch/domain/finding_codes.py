@@ -79,6 +79,20 @@ class FindingCode(enum.StrEnum):
         "Enhanced X-Ray Radiation Dose SR (88.76) object",
         "read with the TID 10001/10011 readers",
     )
+    VENDOR_SUMMARY_NO_EVENTS = (
+        "vendor.summary_no_events",
+        _W,
+        "a vendor-private radiation summary (e.g. Siemens 99SMS_RADSUM C-10) with totals only, "
+        "no irradiation events",
+        "totals read; recorded as a vendor summary, counted only when no RDSR of the study "
+        "accounts for the procedure",
+    )
+    VENDOR_SUMMARY_ITEM_NOT_READ = (
+        "vendor.summary_item_not_read",
+        _W,
+        "an item of a vendor-private radiation summary that the reader does not know",
+        "not used (named in the message)",
+    )
     TEMPLATE_UNEXPECTED_TITLE = (
         "template.unexpected_title",
         _W,

@@ -50,7 +50,7 @@ from dosewatch.ledger import identity, quarantine
 from dosewatch.ledger.db import make_engine, session_factory, transaction
 from dosewatch.ledger.models import ReportRow, Study
 from dosewatch.settings import Settings
-from rdsr_parsers import parse
+from rdsr_parsers import parse, peek_device
 
 __all__ = [
     "KILL_POINTS",
@@ -223,13 +223,22 @@ class Ingestor:
         rejection: quarantine.Rejection,
     ) -> Outcome:
         """Keep rejected bytes (when given) and record why; idempotent by SHA-256."""
-        stored = None
+        stored = device = None
         if data is not None:
             stored = quarantine.keep_file(self.settings.quarantine_dir, sha256, data)
+            device = peek_device(data)  # for the conformance report, when the header reads
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 with transaction(self.sessions) as session:
-                    quarantine.record(session, sha256, source.label, rejection, stored)
+                    quarantine.record(
+                        session,
+                        sha256,
+                        source.label,
+                        rejection,
+                        stored,
+                        device=device,
+                        establishment=source.establishment,
+                    )
                     self.checkpoint("quarantine_before_commit")
                 break
             except OperationalError as exc:

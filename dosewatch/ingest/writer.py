@@ -139,6 +139,7 @@ class ReportWriter:
             sha256=prepared.sha256,
             event_count=len(report.events),
             event_keys=sorted(keys),
+            software_versions=_cut("\\".join(report.device.software_versions)) or None,
             received_at=identity.now(),
             **report_totals_columns(report),
         )

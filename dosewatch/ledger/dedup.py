@@ -34,6 +34,11 @@ date-time is known, the RDSR's events have known start times, and that lies more
 recomputed for the whole study after every report (:func:`recount`), so an RDSR arriving
 after the headers un-counts them, and the result is independent of arrival order.
 Uncounted events are kept (never deleted) for provenance.
+
+**Vendor summaries without events** (Siemens Radiation Summary Report) are stored as one
+*summary event* holding their totals (key ``vs:<digest>``, :func:`summary_event`); it is
+counted only while no current report of the study's same modality family has events of its
+own (an RDSR), so a summary and an RDSR of one procedure count once, in either order.
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ from dosewatch.domain import codes
 from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.report import (
     UNIT_CTDIVOL,
+    UNIT_DOSE_RP,
+    UNIT_KAP,
     UNIT_TIME,
     CtIrradiationEvent,
     DoseReport,
@@ -229,12 +236,57 @@ def event_key(values: dict[str, Any], sop_instance_uid: str, index: int, digest:
     return f"{sop_instance_uid}#{index}"
 
 
+#: key prefix of the event standing for a vendor summary's totals (never a UID, ``h:``, ``#``)
+SUMMARY_MARK = "vs:"
+
+
+def is_summary_key(key: str) -> bool:
+    return key.startswith(SUMMARY_MARK)
+
+
+def _sum(values: Iterable[Quantity | None], unit: str) -> float | None:
+    present = [v for v in (_num(q, unit) for q in values) if v is not None]
+    return sum(present) if present else None
+
+
+def summary_event(report: DoseReport) -> EventValues | None:
+    """The event standing for the totals of a vendor summary that has no events.
+
+    A vendor-private summary (Siemens Radiation Summary Report) carries the procedure's
+    totals only. So that the ledger counts them, they become one *summary event* keyed
+    ``vs:<digest of the values>`` (an identical re-send, even with another SOP Instance UID,
+    has the same key and is covered): KAP and Dose (RP) totals, fluoroscopy time as
+    exposure time, no start time. :func:`recount` counts it only when no RDSR of the study
+    accounts for the procedure. None when the report has events or no total.
+    """
+    if report.events or report.source_kind is not SourceKind.VENDOR_SUMMARY:
+        return None
+    planes = report.projection_accumulated
+    v: dict[str, Any] = dict.fromkeys(VALUE_COLUMNS)
+    v.update(
+        kind="projection",
+        modality=report.modality.value,
+        from_header=False,
+        kap_gy_cm2=_sum((p.dose_area_product_total for p in planes), UNIT_KAP),
+        ka_r_gy=_sum((p.dose_rp_total for p in planes), UNIT_DOSE_RP),
+        exposure_time_s=_sum((p.total_fluoro_time for p in planes), UNIT_TIME),
+    )
+    if v["kap_gy_cm2"] is None and v["ka_r_gy"] is None:
+        return None
+    digest = value_hash(v)
+    return EventValues(SUMMARY_MARK + digest[:40], v, digest)
+
+
 def incoming_events(report: DoseReport) -> tuple[list[EventValues], list[str]]:
     """The report's events keyed for the ledger, and keys repeated inside the report.
 
     An event key sent twice in one object keeps its first occurrence (the repeat is
-    returned so that the caller records a finding).
+    returned so that the caller records a finding). A vendor summary without events gives
+    its :func:`summary_event`.
     """
+    summary = summary_event(report)
+    if summary is not None:
+        return [summary], []
     seen: dict[str, EventValues] = {}
     repeated: list[str] = []
     for index, event in enumerate(report.events):
@@ -324,26 +376,36 @@ def covers(
 
 
 def recount(session: Session, study_id: int) -> None:
-    """Recompute ``counted`` for every event of the study (RDSR vs image-header rule)."""
+    """Recompute ``counted`` for every event of the study (RDSR vs image-header rule).
+
+    A vendor summary's event (:func:`summary_event`) is counted only when the study has no
+    current report of the same modality family with events of its own (an RDSR, or another
+    object that is neither an image header nor a vendor summary): the RDSR's events then
+    account for the procedure, whichever arrived first. It never fills a gap (it has no time).
+    """
     events = session.scalars(select(EventRow).where(EventRow.study_id == study_id)).all()
-    if not any(e.from_header for e in events):
+    if not any(e.from_header or is_summary_key(e.event_key) for e in events):
         for event in events:
             if not event.counted:
                 event.counted = True
         return
-    current_rdsr_modalities = set(
-        session.scalars(
-            select(ReportRow.modality).where(
-                ReportRow.study_id == study_id,
-                ReportRow.status == ReportStatus.CURRENT.value,
-                ReportRow.source_kind != SourceKind.IMAGE_HEADER.value,
-            )
-        ).all()
-    )
-    spans = _rdsr_spans(e for e in events if not e.from_header)
+    current = session.execute(
+        select(ReportRow.modality, ReportRow.source_kind).where(
+            ReportRow.study_id == study_id,
+            ReportRow.status == ReportStatus.CURRENT.value,
+            ReportRow.source_kind != SourceKind.IMAGE_HEADER.value,
+        )
+    ).all()
+    current_rdsr_modalities = {modality for modality, _ in current}
+    full_report_modalities = {
+        modality for modality, kind in current if kind != SourceKind.VENDOR_SUMMARY.value
+    }
+    spans = _rdsr_spans(e for e in events if not e.from_header and not is_summary_key(e.event_key))
     for event in events:
         counted = True
-        if event.from_header and event.modality in current_rdsr_modalities:
+        if is_summary_key(event.event_key):
+            counted = event.modality not in full_report_modalities
+        elif event.from_header and event.modality in current_rdsr_modalities:
             counted = event.modality in GAP_FILLING_MODALITIES and _fills_gap(
                 event.datetime_started, spans.get(event.modality)
             )

@@ -206,6 +206,8 @@ class ReportRow(Base):
     kap_total_gy_cm2: Mapped[float | None] = mapped_column(Float)
     ka_r_total_gy: Mapped[float | None] = mapped_column(Float)
     fluoro_time_total_s: Mapped[float | None] = mapped_column(Float)
+    #: Software Versions (0018,1020) of the object, values joined with "\\" (conformance)
+    software_versions: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -340,6 +342,12 @@ class Quarantine(Base):
     status: Mapped[str] = mapped_column(String(16), default=QuarantineStatus.OPEN.value)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     quarantined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: the device named by the rejected object's header, when it could be read (conformance)
+    manufacturer: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    software_versions: Mapped[str | None] = mapped_column(String(200))
+    #: the explicit establishment of the source (listener allow-list, ``--establishment``)
+    establishment: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Base):

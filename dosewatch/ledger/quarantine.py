@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dosewatch.domain.report import DeviceFacts
 from dosewatch.ledger.identity import insert_ignore, now
 from dosewatch.ledger.models import Quarantine, QuarantineStatus
 
@@ -53,8 +54,15 @@ def record(
     source: str | None,
     rejection: Rejection,
     stored_path: Path | None,
+    *,
+    device: DeviceFacts | None = None,
+    establishment: str | None = None,
 ) -> None:
-    """Insert the quarantine row unless the same bytes are already quarantined."""
+    """Insert the quarantine row unless the same bytes are already quarantined.
+
+    ``device`` (what the rejected object's header names, when it could be read) and the
+    source's explicit ``establishment`` attribute the rejection in the conformance report.
+    """
     insert_ignore(
         session,
         Quarantine,
@@ -68,8 +76,18 @@ def record(
             "status": QuarantineStatus.OPEN.value,
             "attempts": 1,
             "quarantined_at": now(),
+            "manufacturer": _cut(None if device is None else device.manufacturer),
+            "model": _cut(None if device is None else device.model),
+            "software_versions": _cut(
+                None if device is None else "\\".join(device.software_versions) or None
+            ),
+            "establishment": None if establishment is None else establishment[:64],
         },
     )
+
+
+def _cut(value: str | None) -> str | None:
+    return None if value is None else value[:200]
 
 
 def is_quarantined(session: Session, sha256: str) -> bool:

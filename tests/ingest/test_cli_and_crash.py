@@ -79,10 +79,16 @@ def test_ingest_json_matches_the_region_manifest(region: Path, env: dict[str, st
         "duplicates",
         "superseded",
         "quarantined",
+        "quarantine_reasons",
+        "skipped",
+        "failed",
+        "elapsed_s",
         "persons",
         "studies",
         "events",
     }
+    assert first["skipped"] == 1  # the region's own manifest (a .json sidecar)
+    assert first["failed"] == 0 and first["quarantine_reasons"] == {}
     assert first["files"] == manifest["files"]
     assert first["recorded"] == manifest["expected_recorded_reports"]
     assert first["persons"] == manifest["expected_ledger_persons"]
