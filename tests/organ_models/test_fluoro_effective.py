@@ -175,3 +175,105 @@ def test_paediatric_age_edges_and_basis() -> None:
     )
     assert _e(icrp60).basis is WeightBasis.ICRP60
     assert "model.basis_fallback" not in _codes(icrp60)
+
+
+# ----------------------------------------------------------------- traceability and refusals
+UID = "2.1"  # the builder's event UID
+
+
+def _traced(e: Estimate, *texts: str) -> None:
+    """Event, coefficient names/units, method and input texts as the JSON and views show."""
+    assert e.event_uid == UID
+    for c in e.coefficients:
+        assert isinstance(c.name, str) and c.name.startswith(("E/KAP", "CF(E)", "E/DAP"))
+        assert c.unit == "mSv/(Gy.cm2)"
+    assert e.method.startswith("E = ") and f"{e.coefficients[0].value:g} mSv/(Gy.cm2)" in e.method
+    described = " ".join(f"{i.name}={i.text}" for i in e.inputs)
+    for text in texts:
+        assert text in described or text in e.method, (text, described, e.method)
+
+
+def test_estimates_name_their_procedure_factor_and_event() -> None:
+    adult = _e(estimate_with_reasons(_report("Coronarographie"), Patient(age_years=60)))
+    _traced(adult, "factor=procedure factor (coronary_angiography)", "x KAP")
+    cu = _e(estimate_with_reasons(_report("Coronarographie", cu_mm=0.4), Patient(age_years=60)))
+    _traced(cu, "factor=per-event factor for 0.4 mm Cu (reported 0.4 mm)")
+    uae = _e(estimate_with_reasons(_report("Embolisation utérine"), Patient(age_years=45)))
+    _traced(uae, "factor=E/DAP derived from published mean E and DAP (ICRP 60 era)")
+    child = estimate_with_reasons(_report("Coronarographie"), Patient(age_years=6))
+    e = _e(child)
+    _traced(e, "Karambatsakidou 2009, ICRP reference age 5y, ICRP 60 w_T")
+    assert [c.name for c in e.coefficients] == [
+        "CF(E) paediatric cardiac 5y",
+        "E/DAP median paediatric 5-<10 y (cross-check)",
+    ]
+    messages = " ".join(f.message for f in child.findings)
+    assert "Karambatsakidou 2009 1 vs Ubeda 2017 0.58" in messages
+    assert "exists only with ICRP 60 weights" in messages and "labelled ICRP60" in messages
+
+
+def test_findings_say_what_was_assumed() -> None:
+    lab = dataclasses.replace(
+        _report(None), device=DeviceFacts(institutional_department="Hémodynamique")
+    )
+    result = estimate_with_reasons(lab, Patient(age_years=60))
+    (message,) = [f.message for f in result.findings if f.code == "model.procedure_from_device"]
+    assert "the device's department is a cardiac laboratory" in message and "+30 %" in message
+    uae = estimate_with_reasons(_report("Embolisation utérine"), Patient(age_years=45))
+    (basis,) = [f.message for f in uae.findings if f.code == "model.basis_fallback"]
+    assert basis == (
+        "no ICRP103 E/KAP for uterine_artery_embolisation; the ICRP60 factor is used and "
+        "labelled ICRP60 (never added to ICRP103 doses)"
+    )
+
+
+def test_only_copper_filters_select_the_per_event_cardiac_factor() -> None:
+    from dosewatch.domain.report import XRayFilter
+
+    aluminium = Code("C-120F9", "SRT", "Aluminum or Aluminum compound")
+    event = dataclasses.replace(
+        b.projection_event(kap=KAP),
+        filters=(XRayFilter(material=aluminium, thickness_maximum=b.q(0.9, "mm")),),
+    )
+    report = b.report(DoseModality.FLUOROSCOPY, (event,), description="Coronarographie")
+    assert _e(estimate_with_reasons(report, Patient(age_years=60))).value.value == (
+        pytest.approx(0.30 * KAP)  # Brambilla coronary factor, not Vano's 0.9 mm Cu 0.40
+    )
+    # a non-cardiac procedure never takes the cardiac Cu factors (TIPS stays refused)
+    tips = estimate_with_reasons(_report("TIPS", cu_mm=0.4), Patient(age_years=60))
+    assert not [x for x in tips.estimates if x.quantity is E]
+    (why,) = [r for r in tips.not_estimated if r.quantity is E]
+    assert why.event_uid == UID and why.reason is NotEstimatedReason.POLICY_REFUSED
+    assert why.message.startswith("effective dose: fluoro_conversion: the only rows")
+
+
+def test_coded_adult_catheterisation_uses_the_coronary_factor() -> None:
+    report = _report(None)
+    study = dataclasses.replace(
+        report.study, procedure_codes=(Code("41976001", "SCT", "Cardiac catheterization"),)
+    )
+    e = _e(estimate_with_reasons(dataclasses.replace(report, study=study), Patient(age_years=60)))
+    assert e.value.value == pytest.approx(0.30 * KAP)  # Brambilla 2017 coronary angiography
+    _traced(e, "procedure=cardiac_catheterisation (from procedure code)")
+
+
+@pytest.mark.parametrize(("description", "age"), [("Embolisation utérine", 45.0), ("Coro", 6.0)])
+def test_a_missing_or_unverified_additions_row_is_refused(
+    monkeypatch: pytest.MonkeyPatch, description: str, age: float
+) -> None:
+    from organ_models import fluoro_effective
+
+    real = fluoro_effective._additions_row
+
+    def unverified(exam: str, population: str) -> object:
+        row = real(exam, population)
+        assert row is not None
+        return dataclasses.replace(row, verification=Verification.UNVERIFIED_RECALL)
+
+    for patched in (lambda exam, population: None, unverified):
+        monkeypatch.setattr(fluoro_effective, "_additions_row", patched)
+        result = estimate_with_reasons(_report(description), Patient(age_years=age))
+        assert not [x for x in result.estimates if x.quantity is E]
+        (why,) = [r for r in result.not_estimated if r.quantity is E]
+        assert why.event_uid == UID and why.reason is NotEstimatedReason.NO_COEFFICIENT
+        assert why.message.startswith("effective dose: no usable ")

@@ -99,3 +99,94 @@ def test_unrecognised_exam_and_missing_kap_are_refused() -> None:
     missing = estimate_with_reasons(report, ADULT)
     assert not _e(missing)
     assert any(r.reason is NotEstimatedReason.MISSING_INPUT for r in missing.not_estimated)
+
+
+# ----------------------------------------------------------------- traceability and refusals
+UID = "2.1"  # the builder's event UID
+
+
+def test_the_estimate_names_its_inputs_and_source() -> None:
+    (e,) = _e(_run("Thorax de face", Patient(age_years=45, sex="F")))
+    assert e.event_uid == UID
+    assert [i.describe() for i in e.inputs] == [
+        "2 Gy.cm2 (event Dose Area Product)",
+        "chest -> body region Chest",
+        "45 a (unknown)",
+        "F (unknown)",
+        "not used: Table 7 gives one factor per body region (projections not separated) (assumed)",
+        "ICRP 103 (HPA-CRCE-028 computes E with ICRP 103 w_T); not restated by the "
+        "transcription (assumed)",
+    ]
+    assert [i.name for i in e.inputs] == [
+        "kap",
+        "exam",
+        "age",
+        "sex",
+        "projection",
+        "weighting_basis",
+    ]
+    (c,) = e.coefficients
+    assert c.name == "E/KAP Chest (HPA-CRCE-028 Table 7)" and c.unit == "mSv/(Gy.cm2)"
+    assert e.method == (
+        "E = c x KAP = 0.16 mSv/(Gy.cm2) x 2 Gy.cm2 (SECONDARY SOURCE: HPA-CRCE-028 Table 7 as "
+        "transcribed in github:rvbCMTS/rvbrtg, not compared with the report; adult, per body "
+        "region)"
+    )
+
+
+def _refusal(result: EstimationResult, quantity: EstimateQuantity = E) -> tuple[object, ...]:
+    (r,) = [x for x in result.not_estimated if x.quantity is quantity and x.event_uid]
+    return r.event_uid, r.reason, r.message
+
+
+def test_refusals_say_exactly_what_is_missing() -> None:
+    assert _refusal(_run("Thorax", Patient(age_years=10))) == (
+        UID,
+        NotEstimatedReason.NO_COEFFICIENT,
+        "effective dose: patient 10 y; no paediatric radiography E/KAP in the reference data "
+        "(HPA-CRCE-028 age-dependent tables not found; the adult factors apply from 16 y)",
+    )
+    assert _refusal(_run("Examen 42")) == (
+        UID,
+        NotEstimatedReason.UNKNOWN_CONTEXT,
+        "effective dose: radiographic exam not recognised (anatomical structure code or "
+        "protocol keywords)",
+    )
+    event = dataclasses.replace(b.projection_event(), dose_area_product=None, dose_rp=None)
+    report = b.report(DoseModality.RADIOGRAPHY, (event,), description="Thorax")
+    result = estimate_with_reasons(report, ADULT)
+    assert _refusal(result) == (
+        UID,
+        NotEstimatedReason.MISSING_INPUT,
+        "effective dose: no Dose Area Product in the event",
+    )
+    assert _refusal(result, EstimateQuantity.ENTRANCE_SURFACE_DOSE) == (
+        UID,
+        NotEstimatedReason.MISSING_INPUT,
+        "entrance surface dose: no Dose (RP) in the event",
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "reason"),
+    [
+        (Verification.UNVERIFIED_RECALL, NotEstimatedReason.POLICY_REFUSED),
+        (Verification.NOT_FOUND, NotEstimatedReason.NO_COEFFICIENT),
+    ],
+)
+def test_an_unusable_table_row_is_refused_with_its_reason(
+    monkeypatch: pytest.MonkeyPatch, level: Verification, reason: NotEstimatedReason
+) -> None:
+    from organ_models import radiography
+    from organ_models.tables import ReferenceTable, load_table
+
+    table = load_table(radiography.E_TABLE)
+    rows = tuple(dataclasses.replace(r, verification=level) for r in table.rows)
+    patched = ReferenceTable(table.name, table.version, rows)
+    monkeypatch.setattr(radiography, "load_table", lambda name: patched)
+    assert _refusal(_run("Thorax")) == (
+        UID,
+        reason,
+        "effective dose: no usable E/KAP for Chest in HPA-CRCE-028 Table 7 "
+        "(radiography_e_per_kap_hpa_crce_028.csv)",
+    )
