@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from dosewatch.ledger.nrd_models import NrdStudyFacts
 from dosewatch.nrd.reference import CURRENT_REGULATION, Population, packaged
-from dosewatch.nrd.store import _INDICATOR_COLUMNS as INDICATOR_COLUMNS
+from dosewatch.nrd.store import INDICATOR_COLUMNS
 
 
 @cache

@@ -125,7 +125,7 @@ def refresh_indicators(session: Session, study_ids: Iterable[int]) -> None:
         facts.activity_mbq = sum(act) if act else None
 
 
-_INDICATOR_COLUMNS = {
+INDICATOR_COLUMNS = {
     Indicator.IDSV: "ctdivol_mgy",
     Indicator.PDL: "dlp_mgy_cm",
     Indicator.PDS: "kap_mgy_cm2",
@@ -318,7 +318,7 @@ def study_exceeds_nrd(
             continue  # per-class comparison needs the weight class: left to evaluate()
         if not (value.verification.usable or allow_unverified):
             continue
-        col = _INDICATOR_COLUMNS.get(value.indicator)
+        col = INDICATOR_COLUMNS.get(value.indicator)
         measured = getattr(facts, col) if col else None
         if measured is None:
             continue
