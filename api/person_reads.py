@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from api.queries import Scope
-from api.schemas import EstimateOut, EventOut, IdentifierOut, PersonOut, StudyDetail
+from api.queries import Scope, estimate_out
+from api.schemas import EventOut, IdentifierOut, PersonOut, StudyDetail
 from dosewatch.ledger.models import (
     Establishment,
     EstimateRow,
@@ -172,27 +172,6 @@ def _params(person_id: int, scope: Scope) -> dict[str, Any]:
     return {"person_id": person_id, "scope": sorted(scope)}
 
 
-def _estimate_out(row: Any) -> EstimateOut:
-    organ = f"{row.organ_scheme}:{row.organ_value}" if row.organ_scheme else None
-    return EstimateOut(
-        id=row.estimate_id,
-        event_id=row.id,
-        quantity=row.quantity,
-        organ=organ,
-        organ_meaning=row.organ_meaning,
-        value=row.value,
-        unit=row.unit,
-        uncertainty_pct=row.uncertainty_pct,
-        method=row.method,
-        model_id=row.model_id,
-        model_version=row.model_version,
-        table_version=row.table_version,
-        basis=row.basis,
-        indicative=row.indicative,
-        upper_bound=row.upper_bound,
-    )
-
-
 def person_studies(db: Session, person: PersonRow, scope: Scope) -> list[StudyDetail]:
     """The person's studies in scope with their events and their current estimates,
     oldest first, in ONE query (study ⟕ event ⟕ current estimate)."""
@@ -211,7 +190,7 @@ def person_studies(db: Session, person: PersonRow, scope: Scope) -> list[StudyDe
                 study_instance_uid=row.study_instance_uid, estimates=[], **values
             )
         if row.estimate_id is not None:
-            event.estimates.append(_estimate_out(row))
+            event.estimates.append(estimate_out(row, row.estimate_id, row.id))
     out = []
     for study, by_id in studies.values():
         events = list(by_id.values())

@@ -49,15 +49,16 @@ def _estimates_by_event(db: Session, study_ids: Sequence[int]) -> dict[int, list
     for row in rows:
         if row.event_id is None:
             continue
-        out[row.event_id].append(estimate_out(row))
+        out[row.event_id].append(estimate_out(row, row.id, row.event_id))
     return out
 
 
-def estimate_out(row: EstimateRow) -> EstimateOut:
+def estimate_out(row: Any, estimate_id: int, event_id: int | None) -> EstimateOut:
+    """An estimate of the answer, from an :class:`EstimateRow` or a selected row of its columns."""
     organ = f"{row.organ_scheme}:{row.organ_value}" if row.organ_scheme else None
     return EstimateOut(
-        id=row.id,
-        event_id=row.event_id,
+        id=estimate_id,
+        event_id=event_id,
         quantity=row.quantity,
         organ=organ,
         organ_meaning=row.organ_meaning,
