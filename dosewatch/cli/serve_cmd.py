@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from dosewatch.cli.ledger_access import ready_engine
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ledger import accounts, db
@@ -34,8 +35,9 @@ def serve(
     """Run the REST API and web pages (production mode needs DOSEWATCH_SECRET_KEY)."""
     import uvicorn
 
-    if workers > 1:  # upgrade once here, so that the workers do not race to migrate
-        db.upgrade(db.engine_from_settings(Settings()))
+    # the ledger is opened (and upgraded) once here: an unusable one is one line naming the
+    # setting, not a traceback from the app factory; the workers then do not race to migrate
+    ready_engine(Settings()).dispose()
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
@@ -56,9 +58,7 @@ def user_add(
     ] = False,
 ) -> None:
     """Add a user; without --password-stdin the user has no password (API tokens only)."""
-    settings = Settings()
-    engine = db.engine_from_settings(settings)
-    db.upgrade(engine)
+    engine = ready_engine(Settings())
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         with db.transaction(db.session_factory(engine)) as session:
@@ -78,9 +78,7 @@ def user_token(
 
     from dosewatch.ledger.auth_models import User
 
-    settings = Settings()
-    engine = db.engine_from_settings(settings)
-    db.upgrade(engine)
+    engine = ready_engine(Settings())
     with db.transaction(db.session_factory(engine)) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:

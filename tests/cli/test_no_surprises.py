@@ -133,7 +133,14 @@ def test_an_unreachable_database_names_the_setting_and_masks_the_password(
         "DOSEWATCH_DATABASE_URL",
         "postgresql+psycopg://dw:s3cret@127.0.0.1:1/none?connect_timeout=2",
     )
-    for args in (["stats"], ["conformance", "--json"], ["ingest", str(CT)]):
+    for args in (
+        ["stats"],
+        ["conformance", "--json"],
+        ["ingest", str(CT)],
+        ["serve", "--port", "1"],  # refused before uvicorn starts
+        ["user", "add", "someone", "--role", "admin"],
+        ["user", "token", "someone"],
+    ):
         line = _one_line_error(RUNNER.invoke(app, args), "DOSEWATCH_DATABASE_URL", "127.0.0.1:1")
         assert "s3cret" not in line
 
