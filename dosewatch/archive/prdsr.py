@@ -269,8 +269,9 @@ def build_prdsr(doses: StudyDoses, now: datetime) -> Dataset:
     ds.ContentDate = now.strftime("%Y%m%d")
     ds.ContentTime = now.strftime("%H%M%S")
     ds.PerformedProcedureCodeSequence = []
-    # Current Requested Procedure Evidence (0040,A375) is left out: its items need the source
-    # Series Instance UIDs, which the ledger does not keep; the tree references the sources
+    evidence = _evidence(doses)
+    if evidence is not None:
+        ds.CurrentRequestedProcedureEvidenceSequence = [evidence]
     # SR Document Content: the root item's attributes
     for element in root:
         ds.add(element)
@@ -288,6 +289,32 @@ def build_prdsr(doses: StudyDoses, now: datetime) -> Dataset:
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.file_meta = meta
     return ds
+
+
+def _evidence(doses: StudyDoses) -> Dataset | None:
+    """Current Requested Procedure Evidence (0040,A375): the source dose objects the tree
+    references, by series (SR Document General Module, PS3.3 C.17.2). Reports recorded before
+    the ledger kept their Series Instance UID cannot be listed; None when no report can."""
+    by_series: dict[str, list[Dataset]] = {}
+    for report in doses.reports:
+        if not report.series_instance_uid:
+            continue
+        ref = Dataset()
+        ref.ReferencedSOPClassUID = report.sop_class_uid
+        ref.ReferencedSOPInstanceUID = report.sop_instance_uid
+        by_series.setdefault(report.series_instance_uid, []).append(ref)
+    if not by_series:
+        return None
+    study = Dataset()
+    study.StudyInstanceUID = doses.study_instance_uid
+    series_items = []
+    for series_uid, refs in sorted(by_series.items()):
+        series = Dataset()
+        series.SeriesInstanceUID = series_uid
+        series.ReferencedSOPSequence = refs
+        series_items.append(series)
+    study.ReferencedSeriesSequence = series_items
+    return study
 
 
 def export_prdsr(session: Session, study_instance_uid: str, now: datetime) -> Dataset:

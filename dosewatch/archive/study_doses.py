@@ -34,6 +34,7 @@ class SourceReport:
 
     sop_class_uid: str
     sop_instance_uid: str
+    series_instance_uid: str | None  # None: recorded before the ledger kept it
     modality: str
     event_uids: tuple[str, ...]
     manufacturer: str | None
@@ -108,6 +109,7 @@ def study_doses(session: Session, study_instance_uid: str) -> StudyDoses:
         SourceReport(
             sop_class_uid=report.sop_class_uid,
             sop_instance_uid=report.sop_instance_uid,
+            series_instance_uid=report.series_instance_uid,
             modality=report.modality,
             event_uids=tuple(
                 sorted({uid for _, rid, uid in events if rid == report.id and uid is not None})

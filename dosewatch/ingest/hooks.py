@@ -32,8 +32,9 @@ KILL_POINTS = (
     "before_commit",
     "after_commit",
     "quarantine_before_commit",
-    "recompute_after_report",  # dosewatch.ingest.recompute.run, after each committed report
 )
+#: the point :func:`dosewatch.ingest.recompute.run` passes after each committed report
+RECOMPUTE_POINTS = ("recompute_after_report",)
 
 
 def no_checkpoint(_point: str) -> None:

@@ -140,6 +140,7 @@ class ReportWriter:
             event_count=len(report.events),
             event_keys=sorted(keys),
             software_versions=_cut("\\".join(report.device.software_versions)) or None,
+            series_instance_uid=_cut(report.study.series_instance_uid, 64),
             received_at=identity.now(),
             **report_totals_columns(report),
         )

@@ -208,6 +208,8 @@ class ReportRow(Base):
     fluoro_time_total_s: Mapped[float | None] = mapped_column(Float)
     #: Software Versions (0018,1020) of the object, values joined with "\\" (conformance)
     software_versions: Mapped[str | None] = mapped_column(String(200))
+    #: Series Instance UID of the object (the evidence list of a Patient Radiation Dose SR)
+    series_instance_uid: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

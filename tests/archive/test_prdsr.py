@@ -36,9 +36,6 @@ from tests.archive.orthanc import OrthancServer
 NOW = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)
 KIND = {"organ_dose": "absorbed", "peak_skin_dose": "absorbed", "effective_dose": "effective"}
 SKIN = ("SCT", "39937001")
-#: the one dciodvfy error left (docs/ARCHITECTURE-NOTES.md): the ledger does not keep the
-#: source Series Instance UIDs that Current Requested Procedure Evidence items need
-EVIDENCE_GAP = "Referenced SOP Instance is not listed in CurrentRequestedProcedureEvidenceSequence"
 
 
 def _studies(session: Session) -> list[StudyDoses]:
@@ -177,8 +174,16 @@ def test_dciodvfy_checks_the_common_modules_on_a_copy_relabelled_as_xray_rdsr(
     output = done.stdout + done.stderr
     assert "XRayRadiationDoseSR" in output  # the IOD it checked against
     errors = [line for line in output.splitlines() if line.startswith("Error")]
-    assert errors, "dciodvfy reported nothing: the documented evidence gap is expected"
-    assert all(EVIDENCE_GAP in line for line in errors), errors
+    assert errors == [], errors
+    # the evidence lists every source object the tree references, by series
+    evidence = ds.CurrentRequestedProcedureEvidenceSequence[0]
+    listed = {
+        (ref.ReferencedSOPClassUID, ref.ReferencedSOPInstanceUID)
+        for series in evidence.ReferencedSeriesSequence
+        for ref in series.ReferencedSOPSequence
+    }
+    assert evidence.StudyInstanceUID == ds.StudyInstanceUID
+    assert listed and all(series.SeriesInstanceUID for series in evidence.ReferencedSeriesSequence)
 
 
 def test_export_cli_writes_and_stores_it_in_orthanc_and_it_reads_back(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dosewatch.cumulative.alerts import on_recorded
 from dosewatch.ingest import local_pool, retry
-from dosewatch.ingest.hooks import KILL_POINTS
+from dosewatch.ingest.hooks import KILL_POINTS, RECOMPUTE_POINTS
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger import db
 from dosewatch.nrd.store import on_study_recorded
@@ -33,8 +33,9 @@ class KillAt:
     seen: int = 0
 
     def __post_init__(self) -> None:
-        if self.point not in KILL_POINTS:
-            raise ValueError(f"unknown kill point {self.point!r}; known: {KILL_POINTS}")
+        known = (*KILL_POINTS, *RECOMPUTE_POINTS)
+        if self.point not in known:
+            raise ValueError(f"unknown kill point {self.point!r}; known: {known}")
 
     def __call__(self, point: str) -> None:
         if point != self.point:
