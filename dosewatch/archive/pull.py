@@ -132,6 +132,56 @@ def encoded(dataset: Dataset) -> bytes:
     return buffer.getvalue()
 
 
+def search(
+    client: DICOMwebClient, source: str, since: date | None, until: date | None
+) -> list[Found]:
+    """Every dose SR instance of the window at ``source``, de-duplicated and sorted."""
+    dates = date_range(since, until)
+    found: set[Found] = set()
+    for sop_class in DOSE_STORAGE_CLASSES:
+        filters = {"SOPClassUID": sop_class, "Modality": "SR"}
+        if dates is not None:
+            filters["StudyDate"] = dates
+        for item in _pages(client, source, filters):
+            found.add(
+                Found(
+                    study_date=_first(item, STUDY_DATE),
+                    study_uid=_first(item, STUDY_UID),
+                    series_uid=_first(item, SERIES_UID),
+                    sop_uid=_first(item, SOP_UID),
+                    sop_class=_first(item, SOP_CLASS) or sop_class,
+                )
+            )
+    return sorted(f for f in found if f.study_uid and f.series_uid and f.sop_uid)
+
+
+def _pages(
+    client: DICOMwebClient, source: str, filters: dict[str, str]
+) -> Iterator[dict[str, Any]]:
+    offset = 0
+    while True:
+        try:
+            page = client.search_for_instances(
+                search_filters=filters,
+                fields=[STUDY_DATE, SERIES_UID, SOP_CLASS],
+                limit=PAGE,
+                offset=offset,
+            )
+        except (requests.RequestException, ValueError) as exc:
+            raise ArchiveError(f"QIDO-RS search at {source} failed: {exc}") from None
+        yield from page
+        if len(page) < PAGE:
+            return
+        offset += len(page)
+
+
+def client_for(url: str, attempts: int = 5) -> DICOMwebClient:
+    """A dicomweb-client for the DICOMweb root ``url`` (retries with exponential back-off)."""
+    client = DICOMwebClient(url=url.rstrip("/"), timeout=60)
+    client.set_http_retry_params(retry=attempts > 1, max_attempts=attempts)
+    return client
+
+
 class Puller:
     """Pulls the dose objects of one DICOMweb archive into the ledger."""
 
@@ -146,11 +196,7 @@ class Puller:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.source = public_url(url)
-        if client is None:
-            client = DICOMwebClient(url=url.rstrip("/"), timeout=60)
-            # dicomweb-client retries failed requests with exponential back-off
-            client.set_http_retry_params(retry=attempts > 1, max_attempts=attempts)
-        self.client = client
+        self.client = client or client_for(url, attempts)
         self.ingestor = ingestor
         self.establishment = establishment
         self.now = now
@@ -159,40 +205,7 @@ class Puller:
 
     def search(self, since: date | None, until: date | None) -> list[Found]:
         """Every dose SR instance of the window, de-duplicated and sorted."""
-        dates = date_range(since, until)
-        found: set[Found] = set()
-        for sop_class in DOSE_STORAGE_CLASSES:
-            filters = {"SOPClassUID": sop_class, "Modality": "SR"}
-            if dates is not None:
-                filters["StudyDate"] = dates
-            for item in self._pages(filters):
-                found.add(
-                    Found(
-                        study_date=_first(item, STUDY_DATE),
-                        study_uid=_first(item, STUDY_UID),
-                        series_uid=_first(item, SERIES_UID),
-                        sop_uid=_first(item, SOP_UID),
-                        sop_class=_first(item, SOP_CLASS) or sop_class,
-                    )
-                )
-        return sorted(f for f in found if f.study_uid and f.series_uid and f.sop_uid)
-
-    def _pages(self, filters: dict[str, str]) -> Iterator[dict[str, Any]]:
-        offset = 0
-        while True:
-            try:
-                page = self.client.search_for_instances(
-                    search_filters=filters,
-                    fields=[STUDY_DATE, SERIES_UID, SOP_CLASS],
-                    limit=PAGE,
-                    offset=offset,
-                )
-            except (requests.RequestException, ValueError) as exc:
-                raise ArchiveError(f"QIDO-RS search at {self.source} failed: {exc}") from None
-            yield from page
-            if len(page) < PAGE:
-                return
-            offset += len(page)
+        return search(self.client, self.source, since, until)
 
     # ---------------------------------------------------------------- pull
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dosewatch.archive import backfill_source
 from dosewatch.cli.main import app
 from dosewatch.domain.errors import DoseWatchError
 from dosewatch.ingest import backfill as enqueuer
@@ -68,6 +69,7 @@ def worker(
     except DoseWatchError as exc:
         raise _fail(exc) from exc
     hooks = celery_runner.WorkerHooks(on_recorded, on_study_recorded)
+    backfill_source.register()  # DICOMweb instance URLs (inherited by the forked processes)
     celery_runner.run_worker(settings, concurrency=concurrency, hostname=hostname, hooks=hooks)
 
 
@@ -75,7 +77,8 @@ def worker(
 def backfill(
     ctx: typer.Context,
     source: Annotated[
-        str | None, typer.Option("--from", help="folder of DICOM objects (DICOMweb: not yet)")
+        str | None,
+        typer.Option("--from", help="folder of DICOM objects, or a DICOMweb root (http(s)://…)"),
     ] = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (inclusive)")] = None,
     until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD (inclusive)")] = None,
@@ -89,16 +92,22 @@ def backfill(
 ) -> None:
     """Enumerate --from, enqueue one task per object (back-pressure), follow progress.
 
+    A folder: --since/--until select file modification dates. A DICOMweb root: the dose SR
+    instances found with QIDO-RS, --since/--until = Study Date range (as ``pull``).
+
     Running it again with the same source and window resumes an unfinished run.
     """
     if ctx.invoked_subcommand is not None:
         return
     if source is None:
-        err_console.print("[red]error:[/red] --from DIR is required (or: backfill status)")
+        err_console.print(
+            "[red]error:[/red] --from DIR|DICOMWEB_URL is required (or: backfill status)"
+        )
         raise typer.Exit(2)
     request = enqueuer.Request(
         source, _day(since, "--since"), _day(until, "--until"), establishment
     )
+    backfill_source.register()
     settings = Settings()
     try:
         settings.require_explicit_pseudonym_key()

@@ -54,6 +54,7 @@ def run(
 ) -> progress.RunStatus:
     """Enqueue the source's objects; with ``wait``, return when every item is done."""
     settings.require_explicit_pseudonym_key()
+    refs = enumerate_source(request.source, request.since, request.until)  # refused at once
     sessions = session_factory(engine)
     readers = session_factory(engine, read_only=True)
     with transaction(sessions) as session:
@@ -61,12 +62,7 @@ def run(
             session, request.source, request.since, request.until, request.establishment
         )
         run_id, enumerated = run_.id, run_.enumerated
-    batches = (
-        None
-        if enumerated
-        else _batches(enumerate_source(request.source, request.since, request.until),
-                      ENUMERATE_BATCH)
-    )  # fmt: skip
+    batches = None if enumerated else _batches(refs, ENUMERATE_BATCH)
 
     def current() -> progress.RunStatus:
         with readers() as session:

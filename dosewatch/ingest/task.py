@@ -22,8 +22,8 @@ import logging
 from dosewatch.domain.errors import DoseWatchError, TaskAbandonedError
 from dosewatch.ingest.outcome import Outcome
 from dosewatch.ingest.pipeline import Ingestor
-from dosewatch.ingest.prepare import read_file, sha256_of
-from dosewatch.ingest.sources import path_of
+from dosewatch.ingest.prepare import sha256_of
+from dosewatch.ingest.sources import is_file_ref, path_of, read_ref
 from dosewatch.ledger import backfill, quarantine
 from dosewatch.ledger.db import transaction
 from dosewatch.ledger.identity import SourceInfo
@@ -32,8 +32,15 @@ log = logging.getLogger(__name__)
 
 
 def ingest_ref(ingestor: Ingestor, ref: str, source: SourceInfo | None = None) -> Outcome:
-    """One object reference through the whole use case."""
-    return ingestor.ingest_path(path_of(ref), source or SourceInfo(label=ref))
+    """One object reference through the whole use case (a file, or a registered scheme's
+    object read through :func:`~dosewatch.ingest.sources.read_ref`)."""
+    source = source or SourceInfo(label=ref)
+    if is_file_ref(ref):
+        return ingestor.ingest_path(path_of(ref), source)
+    data = read_ref(ref)
+    if isinstance(data, quarantine.Rejection):
+        return ingestor.quarantine(sha256_of(ref.encode()), None, source, data)
+    return ingestor.ingest_bytes(data, source)
 
 
 def abandon(ingestor: Ingestor, ref: str, source: SourceInfo, attempts: int) -> Outcome:
@@ -44,7 +51,7 @@ def abandon(ingestor: Ingestor, ref: str, source: SourceInfo, attempts: int) -> 
     )
     rejection = quarantine.Rejection(error.code, str(error))
     try:
-        data = read_file(path_of(ref))
+        data = read_ref(ref)
     except DoseWatchError:  # not a reference this worker can read: nothing to keep
         data = rejection
     if isinstance(data, quarantine.Rejection):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from dosewatch.cli.main import app
-from dosewatch.domain.errors import ConfigurationError
+from dosewatch.domain.errors import ConfigurationError, InvalidValueError
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ingest.sources import enumerate_source, path_of
 from dosewatch.ingest.task import ingest_item
@@ -124,10 +124,37 @@ def test_a_folder_is_enumerated_sorted_without_sidecars_within_the_window(
     assert every == [str(tmp_path / n) for n in ("c.dcm", "a/mid.dcm", "b/old.dcm")]
     window = list(enumerate_source(str(tmp_path), date(2020, 1, 1), date(2023, 12, 31)))
     assert window == [str(tmp_path / "a/mid.dcm")]
-    with pytest.raises(ConfigurationError, match="DICOMweb backfill sources are not supported"):
-        list(enumerate_source("https://pacs.example/dicom-web"))
+    with pytest.raises(ConfigurationError, match="no enumeration for scheme 'ftp'"):
+        enumerate_source("ftp://pacs.example/export")  # refused at once, not when iterated
     with pytest.raises(ConfigurationError, match="is not a folder"):
         list(enumerate_source(str(tmp_path / "c.dcm")))
+
+
+def test_a_backfill_from_an_unknown_scheme_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSEWATCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOSEWATCH_PSEUDONYM_KEY", "k")
+    monkeypatch.setenv("DOSEWATCH_BROKER_URL", "redis://127.0.0.1:6379/9")  # never reached
+    result = CliRunner().invoke(app, ["backfill", "--from", "ftp://pacs.example/export"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        "error: backfill source ftp://pacs.example/export: no enumeration for scheme 'ftp' "
+        "(a folder, file:// or a DICOMweb http(s) root)"
+    ]
+    status = CliRunner().invoke(app, ["backfill", "status", "--json"])
+    assert status.exit_code == 0 and status.output == ""  # no run was opened for it
+
+
+def test_an_item_of_an_unknown_scheme_is_retried_then_quarantined(ingestor: Ingestor) -> None:
+    item_id = new_item(ingestor, "gopher://pacs/obj/1")
+    with pytest.raises(InvalidValueError, match="no reader for scheme 'gopher'"):
+        ingest_item(ingestor, item_id, 2)  # the task engine delivers it again
+    outcome = ingest_item(ingestor, item_id, 2)
+    assert (outcome.status, outcome.reason) == ("quarantined", "ingest.abandoned")
+    with ingestor.readers() as session:
+        entry = session.scalars(select(Quarantine)).one()
+    assert entry.stored_path is None  # nothing could be read
 
 
 def test_distributed_runs_refuse_a_per_directory_pseudonym_key(
