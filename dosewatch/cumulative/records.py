@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy import Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dosewatch.domain.estimate import EstimateQuantity
@@ -121,127 +121,19 @@ def _mean_pct(weighted: float | None, weight: float | None, largest: float) -> f
     return weighted / weight if weighted is not None and weight else largest
 
 
-def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
-    """Every study of the person (merged persons' studies move with the link), oldest first."""
-    studies = session.execute(
-        select(
-            Study.id,
-            Study.study_instance_uid,
-            Study.study_date,
-            Study.study_description,
-            Establishment.code,
-        )
-        .join(Establishment, Establishment.id == Study.establishment_id)
-        .where(Study.person_id == person_id)
-    ).all()
-    if not studies:
-        return ()
-    mine = Study.person_id == person_id
-    events: dict[int, list[EventRecord]] = {}
-    for row in session.execute(
-        select(
-            EventRow.study_id,
-            EventRow.modality,
-            EventRow.kind,
-            EventRow.target_region,
-            EventRow.radionuclide,
-            func.count(),
-            func.sum(EventRow.ka_r_gy),
-            func.sum(EventRow.kap_gy_cm2),
-            func.sum(EventRow.dlp_mgy_cm),
-            func.sum(EventRow.exposure_time_s),
-            func.sum(EventRow.activity_mbq),
-        )
-        .join(Study, Study.id == EventRow.study_id)
-        .where(mine, EventRow.counted)
-        .group_by(
-            EventRow.study_id,
-            EventRow.modality,
-            EventRow.kind,
-            EventRow.target_region,
-            EventRow.radionuclide,
-        )
-    ):
-        events.setdefault(row[0], []).append(EventRecord._make(row[1:]))
-    only = {
-        sid: group[0].modality
-        for sid, group in events.items()
-        if len({e.modality for e in group}) == 1
-    }
-    mixed = [sid for sid in events if sid not in only]
-    grouped = _estimate_groups(session, Study.person_id == person_id, with_event_modality=False)
-    if mixed:  # studies whose events are of several modalities: each estimate its event's
-        again = _estimate_groups(session, EstimateRow.study_id.in_(mixed), with_event_modality=True)
-        grouped = [g for g in grouped if g[0] not in mixed or g[1] is not None]
-        grouped += [g for g in again if g[1] is None]  # (study-level groups kept from above)
-    reports = {r for _, r, *_ in grouped if r is not None and r > 0}
-    report_modality = (
-        dict(
-            session.execute(
-                select(ReportRow.id, ReportRow.modality).where(ReportRow.id.in_(reports))
-            ).all()
-        )
-        if reports
-        else {}
-    )
-    estimates: dict[int, list[EstimateRecord]] = {}
-    for sid, report, event_modality, record in grouped:
-        if record.study_level:
-            modality = report_modality.get(report or 0, "?")
-        else:
-            modality = event_modality or only.get(sid, "?")
-        estimates.setdefault(sid, []).append(record._replace(modality=modality))
-    uncovered = _uncovered(session, events, estimates)
-    refused = _refused(session, person_id)
-    out = [
-        ExamRecord(
-            study_instance_uid=s.study_instance_uid,
-            study_date=s.study_date,
-            establishment=s.code,
-            description=s.study_description,
-            events=tuple(
-                sorted(
-                    events.get(s.id, ()),
-                    key=lambda e: (e.modality, e.kind, e.target_region or "", e.radionuclide or ""),
-                )
-            ),
-            estimates=tuple(
-                sorted(
-                    estimates.get(s.id, ()),
-                    key=lambda x: (
-                        x.quantity,
-                        x.organ or "",
-                        x.basis or "",
-                        x.modality,
-                        x.model_id,
-                        x.value,
-                    ),
-                )
-            ),
-            not_estimated=tuple(
-                sorted(refused.get(s.id, ()), key=lambda r: (r[0] or "", r[1], r[2]))
-            ),
-            uncovered={k: tuple(sorted(v)) for k, v in uncovered.get(s.id, {}).items()},
-        )
-        for s in studies
-    ]
-    return tuple(sorted(out, key=lambda e: (e.study_date or date.min, e.study_instance_uid)))
+def _estimate_statement(*, with_event_modality: bool) -> Select[Any]:
+    """Counted estimates summed per group (see :func:`exams`), built once at import.
 
-
-def _estimate_groups(
-    session: Session, which: ColumnElement[bool], *, with_event_modality: bool
-) -> list[tuple[int, int | None, str | None, EstimateRecord]]:
-    """(study id, report id of a study-level group, event modality, summed record) per group.
-
-    Without ``with_event_modality`` the estimates are read alone (no join per row): the
-    caller knows the modality of a study whose events share one. The record's ``modality``
-    is filled in by the caller.
+    Without ``with_event_modality`` the estimates of the person are read alone (no join per
+    row): the caller knows the modality of a study whose events share one. With it, the
+    estimates of the studies bound to ``studies`` (those whose events are of several
+    modalities) are read with their event's modality (None for a study-level group).
     """
     magnitude = func.abs(EstimateRow.value)
     study_level = EstimateRow.event_id.is_(None)
     # study-level estimates are grouped per report (their modality is the report's)
     report = case((study_level, EstimateRow.report_id), else_=0)
-    keys = [
+    keys: list[Any] = [
         EstimateRow.study_id,
         report,
         EstimateRow.quantity,
@@ -266,40 +158,147 @@ def _estimate_groups(
         func.sum(magnitude),
         func.max(EstimateRow.uncertainty_pct),
         func.count(),
-    ).join(Study, Study.id == EstimateRow.study_id)
-    statement = statement.where(which, EstimateRow.current)
+    ).where(EstimateRow.current)
     if with_event_modality:
-        statement = statement.outerjoin(EventRow, EventRow.id == EstimateRow.event_id)
+        statement = statement.outerjoin(EventRow, EventRow.id == EstimateRow.event_id).where(
+            EstimateRow.study_id.in_(bindparam("studies", expanding=True))
+        )
+    else:
+        statement = statement.join(Study, Study.id == EstimateRow.study_id).where(
+            Study.person_id == bindparam("person_id")
+        )
     # a peak skin dose is never added to another: one group per estimate
-    statement = statement.group_by(
-        *keys, case((EstimateRow.quantity == _PSD, EstimateRow.id), else_=0)
+    return statement.group_by(*keys, case((EstimateRow.quantity == _PSD, EstimateRow.id), else_=0))
+
+
+_STUDIES = (
+    select(
+        Study.id,
+        Study.study_instance_uid,
+        Study.study_date,
+        Study.study_description,
+        Establishment.code,
     )
-    out: list[tuple[int, int | None, str | None, EstimateRecord]] = []
-    for row in session.execute(statement):
+    .join(Establishment, Establishment.id == Study.establishment_id)
+    .where(Study.person_id == bindparam("person_id"))
+)
+_EVENTS = (
+    select(
+        EventRow.study_id,
+        EventRow.modality,
+        EventRow.kind,
+        EventRow.target_region,
+        EventRow.radionuclide,
+        func.count(),
+        func.sum(EventRow.ka_r_gy),
+        func.sum(EventRow.kap_gy_cm2),
+        func.sum(EventRow.dlp_mgy_cm),
+        func.sum(EventRow.exposure_time_s),
+        func.sum(EventRow.activity_mbq),
+    )
+    .join(Study, Study.id == EventRow.study_id)
+    .where(Study.person_id == bindparam("person_id"), EventRow.counted)
+    .group_by(
+        EventRow.study_id,
+        EventRow.modality,
+        EventRow.kind,
+        EventRow.target_region,
+        EventRow.radionuclide,
+    )
+)
+_ESTIMATES = _estimate_statement(with_event_modality=False)
+_ESTIMATES_BY_EVENT = _estimate_statement(with_event_modality=True)
+_REPORT_MODALITY = select(ReportRow.id, ReportRow.modality).where(
+    ReportRow.id.in_(bindparam("reports", expanding=True))
+)
+
+
+def _event_order(e: EventRecord) -> tuple[str, str, str, str]:
+    return (e.modality, e.kind, e.target_region or "", e.radionuclide or "")
+
+
+def _estimate_order(x: EstimateRecord) -> tuple[str, str, str, str, str, float]:
+    return (x.quantity, x.organ or "", x.basis or "", x.modality, x.model_id, x.value)
+
+
+def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
+    """Every study of the person (merged persons' studies move with the link), oldest first."""
+    who = {"person_id": person_id}
+    session.flush()  # what session.execute's autoflush did: pending rows are read too
+    db = session.connection()  # Core rows: no ORM loading per row
+    studies = db.execute(_STUDIES, who).all()
+    if not studies:
+        return ()
+    events: dict[int, list[EventRecord]] = {}
+    for row in db.execute(_EVENTS, who):
+        events.setdefault(row[0], []).append(EventRecord._make(row[1:]))
+    only: dict[int, str] = {}
+    mixed: set[int] = set()
+    for sid, group in events.items():
+        kinds = {e.modality for e in group}
+        if len(kinds) == 1:
+            only[sid] = group[0].modality
+        else:
+            mixed.add(sid)
+    # (row, event modality or None): study-level groups carry their report id in row[1]
+    grouped: list[tuple[Any, str | None]] = [
+        (row, None) for row in db.execute(_ESTIMATES, who) if row[1] or row[0] not in mixed
+    ]
+    if mixed:  # studies whose events are of several modalities: each estimate its event's
+        again = db.execute(_ESTIMATES_BY_EVENT, {"studies": sorted(mixed)})
+        grouped += [(row, row[14]) for row in again if not row[1]]
+    reports = {row[1] for row, _ in grouped if row[1]}
+    report_modality: dict[int, str] = (
+        dict(db.execute(_REPORT_MODALITY, {"reports": sorted(reports)}).all()) if reports else {}
+    )
+    estimates: dict[int, list[EstimateRecord]] = {}
+    for row, event_modality in grouped:
         sid, report_id, quantity, scheme, value, meaning, basis, unit = row[:8]
         model_id, model_version, table_version, origin, indicative, upper = row[8:14]
-        event_modality = row[14] if with_event_modality else None
         total, weighted, weight, largest, count = row[-5:]
-        record = EstimateRecord(
-            bool(report_id),
-            "",
-            quantity,
-            _organ(scheme, value),
-            meaning,
-            basis,
-            float(total),
-            unit,
-            _mean_pct(weighted, weight, largest),
-            model_id,
-            model_version,
-            table_version,
-            origin,
-            bool(indicative),
-            bool(upper),
-            int(count),
+        if report_id:
+            modality = report_modality.get(report_id, "?")
+        else:
+            modality = event_modality or only.get(sid, "?")
+        record = EstimateRecord._make(
+            (
+                bool(report_id),
+                modality,
+                quantity,
+                _organ(scheme, value),
+                meaning,
+                basis,
+                float(total),
+                unit,
+                _mean_pct(weighted, weight, largest),
+                model_id,
+                model_version,
+                table_version,
+                origin,
+                bool(indicative),
+                bool(upper),
+                int(count),
+            )
         )
-        out.append((sid, report_id or None, event_modality, record))
-    return out
+        estimates.setdefault(sid, []).append(record)
+    uncovered = _uncovered(session, events, estimates)
+    refused = _refused(session, person_id)
+    out = [
+        ExamRecord(
+            study_instance_uid=s.study_instance_uid,
+            study_date=s.study_date,
+            establishment=s.code,
+            description=s.study_description,
+            events=tuple(sorted(events.get(s.id, ()), key=_event_order)),
+            estimates=tuple(sorted(estimates.get(s.id, ()), key=_estimate_order)),
+            not_estimated=tuple(
+                sorted(refused.get(s.id, ()), key=lambda r: (r[0] or "", r[1], r[2]))
+            ),
+            uncovered={k: tuple(sorted(v)) for k, v in uncovered.get(s.id, {}).items()},
+        )
+        for s in studies
+    ]
+    return tuple(sorted(out, key=lambda e: (e.study_date or date.min, e.study_instance_uid)))
 
 
 def _uncovered(
@@ -346,24 +345,29 @@ def _uncovered(
     return out
 
 
+_COUNTED_EVENT = exists().where(
+    EventRow.study_id == ReportRow.study_id,
+    EventRow.event_key == ReportFinding.concept,
+    EventRow.counted,
+)
+_REFUSED = (
+    select(ReportRow.study_id, ReportFinding.concept, ReportFinding.message)
+    .join(ReportFinding, ReportFinding.report_id == ReportRow.id)
+    .join(Study, Study.id == ReportRow.study_id)
+    .where(
+        Study.person_id == bindparam("person_id"),
+        ReportRow.status == ReportStatus.CURRENT.value,
+        ReportFinding.code == NOT_ESTIMATED,
+        or_(ReportFinding.concept.is_(None), _COUNTED_EVENT),
+    )
+)
+
+
 def _refused(session: Session, person_id: int) -> dict[int, set[tuple[str | None, str, str]]]:
     """The organ models' refusals for counted events and studies of the person."""
-    counted = exists().where(
-        EventRow.study_id == ReportRow.study_id,
-        EventRow.event_key == ReportFinding.concept,
-        EventRow.counted,
-    )
     out: dict[int, set[tuple[str | None, str, str]]] = {}
-    for study_id, concept, message in session.execute(
-        select(ReportRow.study_id, ReportFinding.concept, ReportFinding.message)
-        .join(ReportFinding, ReportFinding.report_id == ReportRow.id)
-        .join(Study, Study.id == ReportRow.study_id)
-        .where(
-            Study.person_id == person_id,
-            ReportRow.status == ReportStatus.CURRENT.value,
-            ReportFinding.code == NOT_ESTIMATED,
-            or_(ReportFinding.concept.is_(None), counted),
-        )
+    for study_id, concept, message in session.connection().execute(
+        _REFUSED, {"person_id": person_id}
     ):
         out.setdefault(study_id, set()).add((concept, *read_not_estimated(message)))
     return out

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dosewatch.cumulative import records, skin
@@ -43,6 +44,7 @@ PROPAGATION = (
 )
 _EFFECTIVE = EstimateQuantity.EFFECTIVE_DOSE.value
 _ORGAN = EstimateQuantity.ORGAN_DOSE.value
+_PERSON = select(Person.pseudonym, Person.merged_into_id).where(Person.id == bindparam("person_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,12 +392,13 @@ def cumulative(
     basis: WeightBasis = WeightBasis.ICRP103,
 ) -> CumulativeDose:
     """The cumulative view of one person (see the module docstring)."""
-    person = session.get(Person, person_id)
+    person = session.connection().execute(_PERSON, {"person_id": person_id}).first()
     if person is None:
         raise LedgerError(f"unknown person {person_id}")
-    if person.merged_into_id is not None:
-        raise LedgerError(f"person {person_id} was linked into person {person.merged_into_id}")
-    return summarise(person_id, person.pseudonym, records.exams(session, person_id), window, basis)
+    pseudonym, merged_into = person
+    if merged_into is not None:
+        raise LedgerError(f"person {person_id} was linked into person {merged_into}")
+    return summarise(person_id, pseudonym, records.exams(session, person_id), window, basis)
 
 
 def as_json(view: CumulativeDose) -> dict[str, object]:
