@@ -16,6 +16,7 @@ from api.config import ServiceSettings
 from api.problems import install as install_problems
 from api.schemas import Me
 from api.security import Anyone
+from dosewatch import gc_policy
 from dosewatch.cumulative.alerts import on_recorded as alert_hook
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import make_engine, session_factory, upgrade
@@ -101,5 +102,11 @@ def create_app(settings: ServiceSettings, engine: Engine | None = None) -> FastA
 
 
 def create_app_from_environment() -> FastAPI:
-    """The uvicorn factory of ``dosewatch serve``: settings from ``DOSEWATCH_*``."""
-    return create_app(ServiceSettings())
+    """The uvicorn factory of ``dosewatch serve``: settings from ``DOSEWATCH_*``.
+
+    The process's start-up objects are frozen once the app is built (:mod:`dosewatch.gc_policy`):
+    full collections during requests then scan only what requests created.
+    """
+    app = create_app(ServiceSettings())
+    gc_policy.freeze_after_setup()
+    return app

@@ -15,6 +15,7 @@ and basis an exam has, the counted events without such an estimate.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,9 @@ from sqlalchemy.orm import Session, aliased
 from dosewatch.domain.estimate import EstimateQuantity
 from dosewatch.ledger.estimates import NOT_ESTIMATED, read_not_estimated
 from dosewatch.ledger.models import (
+    ESTIMATE_GROUP_COLUMNS,
     Establishment,
+    EstimateGroup,
     EstimateRow,
     EventRow,
     ReportFinding,
@@ -35,6 +38,7 @@ from dosewatch.ledger.models import (
     Study,
 )
 
+_log = logging.getLogger(__name__)
 _PSD = EstimateQuantity.PEAK_SKIN_DOSE.value
 #: the quantities whose completeness is stated per exam (effective dose per basis, organ dose)
 COVERAGE_QUANTITIES = (EstimateQuantity.EFFECTIVE_DOSE.value, EstimateQuantity.ORGAN_DOSE.value)
@@ -111,23 +115,23 @@ class ExamRecord:
         return "+".join(found) or "?"
 
 
-def _organ(scheme: str | None, value: str | None) -> str | None:
-    if value is None:
-        return None
-    return value if scheme in (None, "SCT") else f"{scheme}:{value}"
+#: the descriptor of a group of estimates, in the order of the SELECT (12 columns)
+_DESCRIPTOR: tuple[Any, ...] = tuple(getattr(EstimateRow, c) for c in ESTIMATE_GROUP_COLUMNS)
 
 
-def _mean_pct(weighted: float | None, weight: float | None, largest: float) -> float:
-    return weighted / weight if weighted is not None and weight else largest
-
-
-def _estimate_statement(*, with_event_modality: bool) -> Select[Any]:
+def _estimate_statement(*, with_event_modality: bool, by_group: bool) -> Select[Any]:
     """Counted estimates summed per group (see :func:`exams`), built once at import.
 
     Without ``with_event_modality`` the estimates of the person are read alone (no join per
     row): the caller knows the modality of a study whose events share one. With it, the
     estimates of the studies bound to ``studies`` (those whose events are of several
     modalities) are read with their event's modality (None for a study-level group).
+
+    ``by_group`` (PostgreSQL) groups by the integer ``estimate.group_id`` that the database
+    derives from the twelve descriptor columns (migration ``cumview_01``) instead of the
+    columns themselves: the same groups, a fraction of the hashing; the descriptors are
+    read apart (:data:`_GROUPS`). Row: study, report (study-level) or 0, descriptor (12
+    columns) or group id, [event modality], sum, weighted sum, weight, largest %, count.
     """
     magnitude = func.abs(EstimateRow.value)
     study_level = EstimateRow.event_id.is_(None)
@@ -136,18 +140,7 @@ def _estimate_statement(*, with_event_modality: bool) -> Select[Any]:
     keys: list[Any] = [
         EstimateRow.study_id,
         report,
-        EstimateRow.quantity,
-        EstimateRow.organ_scheme,
-        EstimateRow.organ_value,
-        EstimateRow.organ_meaning,
-        EstimateRow.basis,
-        EstimateRow.unit,
-        EstimateRow.model_id,
-        EstimateRow.model_version,
-        EstimateRow.table_version,
-        EstimateRow.origin,
-        EstimateRow.indicative,
-        EstimateRow.upper_bound,
+        *((EstimateRow.group_id,) if by_group else _DESCRIPTOR),
     ]
     if with_event_modality:
         keys.append(EventRow.modality)
@@ -169,6 +162,24 @@ def _estimate_statement(*, with_event_modality: bool) -> Select[Any]:
         )
     # a peak skin dose is never added to another: one group per estimate
     return statement.group_by(*keys, case((EstimateRow.quantity == _PSD, EstimateRow.id), else_=0))
+
+
+_GROUPS = select(
+    EstimateGroup.id, *(getattr(EstimateGroup, c) for c in ESTIMATE_GROUP_COLUMNS)
+).where(EstimateGroup.id.in_(bindparam("groups", expanding=True)))
+#: the nullable parts of a descriptor (stored as '' in estimate_group)
+_OPTIONAL = frozenset(
+    i
+    for i, c in enumerate(ESTIMATE_GROUP_COLUMNS)
+    if c in {"organ_scheme", "organ_value", "organ_meaning", "basis"}
+)
+
+
+def _descriptors(db: Any, groups: set[int]) -> dict[int, tuple[Any, ...]]:
+    out: dict[int, tuple[Any, ...]] = {}
+    for row in db.execute(_GROUPS, {"groups": sorted(groups)}).all():
+        out[row[0]] = tuple((v or None) if i in _OPTIONAL else v for i, v in enumerate(row[1:]))
+    return out
 
 
 _STUDIES = (
@@ -206,8 +217,10 @@ _EVENTS = (
         EventRow.radionuclide,
     )
 )
-_ESTIMATES = _estimate_statement(with_event_modality=False)
-_ESTIMATES_BY_EVENT = _estimate_statement(with_event_modality=True)
+_ESTIMATES = _estimate_statement(with_event_modality=False, by_group=False)
+_ESTIMATES_BY_EVENT = _estimate_statement(with_event_modality=True, by_group=False)
+_GROUPED = _estimate_statement(with_event_modality=False, by_group=True)
+_GROUPED_BY_EVENT = _estimate_statement(with_event_modality=True, by_group=True)
 _REPORT_MODALITY = select(ReportRow.id, ReportRow.modality).where(
     ReportRow.id.in_(bindparam("reports", expanding=True))
 )
@@ -230,47 +243,45 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
     if not studies:
         return ()
     events: dict[int, list[EventRecord]] = {}
-    for row in db.execute(_EVENTS, who):
-        events.setdefault(row[0], []).append(EventRecord._make(row[1:]))
+    make_event = EventRecord._make
+    for row in db.execute(_EVENTS, who).all():  # one fetch: no per-row cursor round trip
+        events.setdefault(row[0], []).append(make_event(row[1:]))
     only: dict[int, str] = {}
     mixed: set[int] = set()
     for sid, group in events.items():
-        kinds = {e.modality for e in group}
-        if len(kinds) == 1:
-            only[sid] = group[0].modality
+        first = group[0].modality
+        if all(e.modality == first for e in group):
+            only[sid] = first
         else:
             mixed.add(sid)
-    # (row, event modality or None): study-level groups carry their report id in row[1]
-    grouped: list[tuple[Any, str | None]] = [
-        (row, None) for row in db.execute(_ESTIMATES, who) if row[1] or row[0] not in mixed
-    ]
-    if mixed:  # studies whose events are of several modalities: each estimate its event's
-        again = db.execute(_ESTIMATES_BY_EVENT, {"studies": sorted(mixed)})
-        grouped += [(row, row[14]) for row in again if not row[1]]
-    reports = {row[1] for row, _ in grouped if row[1]}
+    grouped = _estimate_rows(db, who, mixed)
+    reports = {report_id for _, report_id, _, _, _ in grouped if report_id}
     report_modality: dict[int, str] = (
         dict(db.execute(_REPORT_MODALITY, {"reports": sorted(reports)}).all()) if reports else {}
     )
     estimates: dict[int, list[EstimateRecord]] = {}
-    for row, event_modality in grouped:
-        sid, report_id, quantity, scheme, value, meaning, basis, unit = row[:8]
-        model_id, model_version, table_version, origin, indicative, upper = row[8:14]
-        total, weighted, weight, largest, count = row[-5:]
+    make = EstimateRecord._make
+    for sid, report_id, descriptor, event_modality, sums in grouped:
+        quantity, scheme, value, meaning, basis, unit = descriptor[:6]
+        model_id, model_version, table_version, origin, indicative, upper = descriptor[6:]
+        total, weighted, weight, largest, count = sums
         if report_id:
             modality = report_modality.get(report_id, "?")
         else:
             modality = event_modality or only.get(sid, "?")
-        record = EstimateRecord._make(
+        if value is not None and scheme not in (None, "SCT"):
+            value = f"{scheme}:{value}"
+        record = make(
             (
                 bool(report_id),
                 modality,
                 quantity,
-                _organ(scheme, value),
+                value,
                 meaning,
                 basis,
                 float(total),
                 unit,
-                _mean_pct(weighted, weight, largest),
+                weighted / weight if weighted is not None and weight else largest,
                 model_id,
                 model_version,
                 table_version,
@@ -280,25 +291,84 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
                 int(count),
             )
         )
-        estimates.setdefault(sid, []).append(record)
+        if sid in estimates:
+            estimates[sid].append(record)
+        else:
+            estimates[sid] = [record]
     uncovered = _uncovered(session, events, estimates)
     refused = _refused(session, person_id)
-    out = [
-        ExamRecord(
-            study_instance_uid=s.study_instance_uid,
-            study_date=s.study_date,
-            establishment=s.code,
-            description=s.study_description,
-            events=tuple(sorted(events.get(s.id, ()), key=_event_order)),
-            estimates=tuple(sorted(estimates.get(s.id, ()), key=_estimate_order)),
-            not_estimated=tuple(
-                sorted(refused.get(s.id, ()), key=lambda r: (r[0] or "", r[1], r[2]))
-            ),
-            uncovered={k: tuple(sorted(v)) for k, v in uncovered.get(s.id, {}).items()},
+    out = []
+    for s in studies:
+        sid = s.id
+        found = estimates.get(sid)
+        ev = events.get(sid)
+        gone = refused.get(sid)
+        out.append(
+            ExamRecord(
+                study_instance_uid=s.study_instance_uid,
+                study_date=s.study_date,
+                establishment=s.code,
+                description=s.study_description,
+                events=tuple(sorted(ev, key=_event_order) if len(ev) > 1 else ev) if ev else (),
+                estimates=tuple(sorted(found, key=_estimate_order)) if found else (),
+                not_estimated=tuple(sorted(gone, key=_refusal_order)) if gone else (),
+                uncovered={k: tuple(sorted(v)) for k, v in uncovered[sid].items()}
+                if sid in uncovered
+                else {},
+            )
         )
-        for s in studies
+    out.sort(key=_exam_order)
+    return tuple(out)
+
+
+#: (study id, report id of a study-level group or 0, descriptor, event modality, sums)
+_Grouped = tuple[int, int, tuple[Any, ...], str | None, tuple[Any, ...]]
+
+
+def _estimate_rows(db: Any, who: dict[str, int], mixed: set[int]) -> list[_Grouped]:
+    """The person's counted estimates summed per exam and group (see :func:`exams`).
+
+    Estimates of a study in ``mixed`` (events of several modalities) are read again with
+    their event's modality. On PostgreSQL the groups are the database's ``group_id``; a row
+    without one (which the trigger of ``cumview_01`` rules out) sends the whole read down the
+    descriptor-column path, so that nothing is ever dropped.
+    """
+    if db.dialect.name == "postgresql":
+        rows = db.execute(_GROUPED, who).all()
+        again = db.execute(_GROUPED_BY_EVENT, {"studies": sorted(mixed)}).all() if mixed else []
+        groups = {row[2] for row in rows} | {row[2] for row in again}
+        if None not in groups:
+            known = _descriptors(db, groups) if groups else {}
+            out: list[_Grouped] = [
+                (row[0], row[1], known[row[2]], None, tuple(row[3:]))
+                for row in rows
+                if row[1] or row[0] not in mixed
+            ]
+            out += [
+                (row[0], 0, known[row[2]], row[3], tuple(row[4:])) for row in again if not row[1]
+            ]
+            return out
+        _log.warning("estimates without a group id: the view groups by their columns")
+    rows = db.execute(_ESTIMATES, who).all()
+    out = [
+        (row[0], row[1], tuple(row[2:14]), None, tuple(row[14:]))
+        for row in rows
+        if row[1] or row[0] not in mixed
     ]
-    return tuple(sorted(out, key=lambda e: (e.study_date or date.min, e.study_instance_uid)))
+    if mixed:
+        again = db.execute(_ESTIMATES_BY_EVENT, {"studies": sorted(mixed)}).all()
+        out += [
+            (row[0], 0, tuple(row[2:14]), row[14], tuple(row[15:])) for row in again if not row[1]
+        ]
+    return out
+
+
+def _refusal_order(r: tuple[str | None, str, str]) -> tuple[str, str, str]:
+    return (r[0] or "", r[1], r[2])
+
+
+def _exam_order(e: ExamRecord) -> tuple[date, str]:
+    return (e.study_date or date.min, e.study_instance_uid)
 
 
 def _uncovered(

@@ -235,10 +235,16 @@ def summarise(
     window: Window,
     basis: WeightBasis = WeightBasis.ICRP103,
 ) -> CumulativeDose:
-    """The cumulative view from exam records (pure: no database access)."""
+    """The cumulative view from exam records (pure: no database access).
+
+    One pass over the exams of the window (a person may have hundreds): each exam's
+    estimates are split by quantity once, its events summed once.
+    """
     inside = [e for e in exams if window.contains(e.study_date)]
     undated = sum(1 for e in exams if e.study_date is None and window.bounded)
     total = len(inside)
+    wanted = basis.value
+    e_what = f"{wanted} effective dose"
 
     chosen_e: list[EstimateRecord] = []
     missing_e: list[MissingExam] = []
@@ -248,100 +254,74 @@ def summarise(
     timeline: list[TimelinePoint] = []
     running = 0.0
     covered_e = 0
+    organ_rows: dict[str, list[EstimateRecord]] = defaultdict(list)
+    meanings: dict[str, str] = {}
+    organ_missing: list[MissingExam] = []
+    # device indicators: [sum, exams that reported it]
+    sums = {name: [0.0, 0] for name in _INDICATORS}
+    nuclides: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for exam in inside:
-        es = [x for x in exam.estimates if x.quantity == _EFFECTIVE]
-        mine = [x for x in es if x.basis == basis.value]
-        for x in es:
-            if x.basis != basis.value:
-                other[str(x.basis)].append((exam.study_instance_uid, x.value))
-        why = _coverage(exam, mine, f"{basis.value} effective dose", _EFFECTIVE, basis.value)
+        uid = exam.study_instance_uid
+        modality = exam.modality
+        mine: list[EstimateRecord] = []
+        elsewhere: set[str] = set()
+        organ_x: list[EstimateRecord] = []
+        for x in exam.estimates:
+            quantity = x.quantity
+            if quantity == _EFFECTIVE:
+                if x.basis == wanted:
+                    mine.append(x)
+                else:
+                    other[str(x.basis)].append((uid, x.value))
+                    elsewhere.add(str(x.basis))
+            elif quantity == _ORGAN:
+                organ_x.append(x)
+                if x.organ is not None:
+                    organ_rows[x.organ].append(x)
+                    if x.organ not in meanings:
+                        meanings[x.organ] = x.organ_meaning or x.organ
+        why = _coverage(exam, mine, e_what, _EFFECTIVE, wanted)
         if why is None:
             covered_e += 1
         else:
-            elsewhere = sorted({str(x.basis) for x in es if x.basis != basis.value})
             if elsewhere:
-                why += f"; effective dose on {', '.join(elsewhere)} kept apart (never added)"
-            missing_e.append(
-                MissingExam(exam.study_instance_uid, exam.study_date, exam.modality, why)
-            )
-        increment = sum(x.value for x in mine)
-        chosen_e.extend(mine)
+                apart = ", ".join(sorted(elsewhere))
+                why += f"; effective dose on {apart} kept apart (never added)"
+            missing_e.append(MissingExam(uid, exam.study_date, modality, why))
+        increment = 0.0
         for x in mine:
-            by_modality[x.modality].append((exam.study_instance_uid, x.value))
-            by_site[exam.establishment].append((exam.study_instance_uid, x.value))
+            increment += x.value
+            by_modality[x.modality].append((uid, x.value))
+            by_site[exam.establishment].append((uid, x.value))
+        chosen_e.extend(mine)
         running += increment
         timeline.append(
-            TimelinePoint(
-                exam.study_date,
-                exam.study_instance_uid,
-                exam.modality,
-                exam.establishment,
-                increment,
-                running,
-            )
+            TimelinePoint(exam.study_date, uid, modality, exam.establishment, increment, running)
         )
-    effective = _dose_sum(chosen_e, "mSv", total, covered_e, missing_e)
-
-    organs: list[OrganSum] = []
-    organ_rows: dict[str, list[tuple[ExamRecord, EstimateRecord]]] = defaultdict(list)
-    meanings: dict[str, str] = {}
-    for exam in inside:
-        for x in exam.estimates:
-            if x.quantity == _ORGAN and x.organ is not None:
-                organ_rows[x.organ].append((exam, x))
-                meanings.setdefault(x.organ, x.organ_meaning or x.organ)
-    # an exam covers organ doses when every counted event has organ-dose estimates: the
-    # model decides which organs it can estimate for an event (in-field and scatter organs)
-    organ_gaps = {
-        exam.study_instance_uid: _coverage(
-            exam,
-            [x for x in exam.estimates if x.quantity == _ORGAN],
-            "organ-dose estimates",
-            _ORGAN,
-        )
-        for exam in inside
-    }
-    for code in sorted(organ_rows, key=lambda c: meanings[c].lower()):
-        pairs = organ_rows[code]
-        selected = [x for _, x in pairs]
-        missing: list[MissingExam] = []
-        covered = 0
-        for exam in inside:
-            why = organ_gaps[exam.study_instance_uid]
-            if why is None:
-                covered += 1
-            else:
-                missing.append(
-                    MissingExam(exam.study_instance_uid, exam.study_date, exam.modality, why)
-                )
-        organs.append(
-            OrganSum(code, meanings[code], _dose_sum(selected, "mGy", total, covered, missing))
-        )
-
-    def indicator(
-        name: str, unit: str, attribute: str, modality: str | None = None
-    ) -> IndicatorSum:
-        value = 0.0
-        contributing = 0
-        for exam in inside:
-            found = [
-                getattr(e, attribute)
-                for e in exam.events
-                if getattr(e, attribute) is not None
-                and (modality is None or e.modality == modality)
-            ]
-            if found:
-                contributing += 1
-                value += sum(found)
-        return IndicatorSum(name, value if contributing else None, unit, contributing)
-
-    nuclides: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for exam in inside:
+        # an exam covers organ doses when every counted event has organ-dose estimates: the
+        # model decides which organs it can estimate for an event (in-field and scatter organs)
+        gap = _coverage(exam, organ_x, "organ-dose estimates", _ORGAN)
+        if gap is not None:
+            organ_missing.append(MissingExam(uid, exam.study_date, modality, gap))
+        _add_indicators(exam, sums)
         for event in exam.events:
             if event.activity_mbq is not None:
-                nuclides[_nuclide(event.radionuclide)].append(
-                    (exam.study_instance_uid, event.activity_mbq)
-                )
+                nuclides[_nuclide(event.radionuclide)].append((uid, event.activity_mbq))
+    effective = _dose_sum(chosen_e, "mSv", total, covered_e, missing_e)
+    organ_covered = total - len(organ_missing)
+    organs = tuple(
+        OrganSum(
+            code,
+            meanings[code],
+            _dose_sum(organ_rows[code], "mGy", total, organ_covered, organ_missing),
+        )
+        for code in sorted(organ_rows, key=lambda c: meanings[c].lower())
+    )
+
+    def indicator(name: str) -> IndicatorSum:
+        value, contributing = sums[name]
+        label, unit = _INDICATORS[name][:2]
+        return IndicatorSum(label, value if contributing else None, unit, int(contributing))
 
     return CumulativeDose(
         person_id=person_id,
@@ -349,7 +329,7 @@ def summarise(
         window=window,
         exams=total,
         undated_excluded=undated,
-        basis=basis.value,
+        basis=wanted,
         effective=effective,
         effective_other_bases=tuple(
             OtherBasis(b, sum(v for _, v in rows), len({u for u, _ in rows}))
@@ -357,11 +337,11 @@ def summarise(
         ),
         effective_by_modality=_shares(by_modality),
         effective_by_establishment=_shares(by_site),
-        organs=tuple(organs),
-        ka_r=indicator("Ka,r", "Gy", "ka_r_gy"),
-        kap=indicator("KAP", "Gy.cm2", "kap_gy_cm2"),
-        dlp=indicator("DLP", "mGy.cm", "dlp_mgy_cm", modality="CT"),
-        fluoro_time=indicator("fluoroscopy time", "s", "exposure_time_s", modality="RF"),
+        organs=organs,
+        ka_r=indicator("ka_r_gy"),
+        kap=indicator("kap_gy_cm2"),
+        dlp=indicator("dlp_mgy_cm"),
+        fluoro_time=indicator("exposure_time_s"),
         activity=tuple(
             IndicatorSum(n, sum(v for _, v in rows), "MBq", len({u for u, _ in rows}))
             for n, rows in sorted(nuclides.items())
@@ -369,6 +349,31 @@ def summarise(
         timeline=tuple(timeline),
         skin=skin.summarise(inside),
     )
+
+
+#: device indicators summed over counted events: attribute -> (label, unit, modality or None)
+_INDICATORS: dict[str, tuple[str, str, str | None]] = {
+    "ka_r_gy": ("Ka,r", "Gy", None),
+    "kap_gy_cm2": ("KAP", "Gy.cm2", None),
+    "dlp_mgy_cm": ("DLP", "mGy.cm", "CT"),  # a DLP means CT; other modalities' are not added
+    "exposure_time_s": ("fluoroscopy time", "s", "RF"),
+}
+
+
+def _add_indicators(exam: ExamRecord, sums: dict[str, list[float]]) -> None:
+    """Add the exam's counted events' indicators to ``sums`` (value, exams reporting it)."""
+    for name, (_, _, only) in _INDICATORS.items():
+        found = False
+        value = 0.0
+        for e in exam.events:
+            v = getattr(e, name)
+            if v is not None and (only is None or e.modality == only):
+                found = True
+                value += v
+        if found:
+            entry = sums[name]
+            entry[0] += value
+            entry[1] += 1
 
 
 def _nuclide(code: str | None) -> str:

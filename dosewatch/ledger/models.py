@@ -324,6 +324,55 @@ class EstimateRow(Base):
     #: an :class:`dosewatch.ledger.estimates.Selection` value, and the reason in words
     selection: Mapped[str] = mapped_column(String(32))
     selection_reason: Mapped[str] = mapped_column(Text)
+    #: the :class:`EstimateGroup` of the row's descriptor, derived by the database like an
+    #: index (PostgreSQL trigger ``estimate_group_of``, migration ``cumview_01``); never
+    #: written by the application; NULL on SQLite, where the cumulative view groups by the
+    #: descriptor columns themselves
+    group_id: Mapped[int | None] = mapped_column(Integer)
+
+
+#: the descriptor columns of :class:`EstimateGroup` (estimates summed together share them)
+ESTIMATE_GROUP_COLUMNS = (
+    "quantity",
+    "organ_scheme",
+    "organ_value",
+    "organ_meaning",
+    "basis",
+    "unit",
+    "model_id",
+    "model_version",
+    "table_version",
+    "origin",
+    "indicative",
+    "upper_bound",
+)
+
+
+class EstimateGroup(Base):
+    """One distinct estimate descriptor: what must be equal for two estimates to be summed
+    in one group of the cumulative view (quantity, organ, basis, unit, model and tables,
+    origin, flags). Rows are added by the PostgreSQL trigger that sets
+    :attr:`EstimateRow.group_id`; the optional parts are stored as ``''`` for NULL (no
+    estimate has an empty organ scheme, organ or basis), so that the unique constraint sees
+    them. A group is never deleted: an estimate keeps its group whatever becomes of it.
+    """
+
+    __tablename__ = "estimate_group"
+    __table_args__ = (UniqueConstraint(*ESTIMATE_GROUP_COLUMNS, name="uq_estimate_group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quantity: Mapped[str] = mapped_column(String(32))
+    organ_scheme: Mapped[str] = mapped_column(String(16))
+    organ_value: Mapped[str] = mapped_column(String(32))
+    organ_meaning: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(16))
+    model_id: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(32))
+    table_version: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16))
+    indicative: Mapped[bool] = mapped_column(Boolean)
+    upper_bound: Mapped[bool] = mapped_column(Boolean)
 
 
 # --------------------------------------------------------------------------- bad input, audit
