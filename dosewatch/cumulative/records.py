@@ -119,7 +119,10 @@ class ExamRecord:
 _DESCRIPTOR: tuple[Any, ...] = tuple(getattr(EstimateRow, c) for c in ESTIMATE_GROUP_COLUMNS)
 
 
-def _estimate_statement(*, with_event_modality: bool, by_group: bool) -> Select[Any]:
+# built once at import, before mutmut can switch a mutant in: not mutated (docs/MUTATION.md)
+def _estimate_statement(
+    *, with_event_modality: bool, by_group: bool
+) -> Select[Any]:  # pragma: no mutate block
     """Counted estimates summed per group (see :func:`exams`), built once at import.
 
     Without ``with_event_modality`` the estimates of the person are read alone (no join per
