@@ -154,3 +154,179 @@ def test_skin_doses_are_kept_per_procedure_and_close_ones_flagged() -> None:
     )
     assert [f.reason.startswith("target region unknown") for f in unknown.overlaps] == [True]
     assert skin.OVERLAP_DAYS == 60  # NCRP Report No. 168 follow-up window
+
+
+def _ev(modality: str, **values: float | str | None) -> EventRecord:
+    """One counted event of ``modality``; indicators None unless given."""
+    fields: dict[str, object] = {
+        "modality": modality,
+        "kind": modality.lower(),
+        "target_region": None,
+        "radionuclide": None,
+        "n_events": 1,
+        "ka_r_gy": None,
+        "kap_gy_cm2": None,
+        "dlp_mgy_cm": None,
+        "exposure_time_s": None,
+        "activity_mbq": None,
+    }
+    fields.update(values)
+    return EventRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_device_indicators_add_only_where_they_mean_something() -> None:
+    """DLP is a CT indicator and fluoroscopy time an RF one: a DX exam's DLP or a CT's
+    exposure time is not added; Ka,r and KAP add across modalities; each sum says how many
+    exams contributed, and a sum nothing reported is None (not 0)."""
+    exams = (
+        ExamRecord(
+            "ct",
+            date(2025, 1, 1),
+            "A",
+            None,
+            (
+                _ev("CT", dlp_mgy_cm=400.0, exposure_time_s=12.0),
+                _ev("CT", dlp_mgy_cm=100.0),
+            ),
+            (),
+            (),
+        ),
+        ExamRecord(
+            "rf",
+            date(2025, 2, 1),
+            "B",
+            None,
+            (_ev("RF", ka_r_gy=1.5, kap_gy_cm2=80.0, exposure_time_s=600.0, dlp_mgy_cm=7.0),),
+            (),
+            (),
+        ),
+        ExamRecord(
+            "dx",
+            date(2025, 3, 1),
+            "B",
+            None,
+            (_ev("DX", ka_r_gy=0.25, kap_gy_cm2=0.5, dlp_mgy_cm=9.0),),
+            (),
+            (),
+        ),
+        ExamRecord(
+            "nm",
+            date(2025, 4, 1),
+            "A",
+            None,
+            (
+                _ev("NM", activity_mbq=250.0, radionuclide="SCT:35321007"),
+                _ev("NM", activity_mbq=50.0, radionuclide="99X:Tc99m"),
+            ),
+            (),
+            (),
+        ),
+    )
+    view = summarise(1, "p", exams, parse_window("all", date(2025, 6, 1)))
+    assert (view.dlp.name, view.dlp.unit, view.dlp.value, view.dlp.exams) == (
+        "DLP",
+        "mGy.cm",
+        500.0,
+        1,
+    )
+    assert (view.fluoro_time.name, view.fluoro_time.unit) == ("fluoroscopy time", "s")
+    assert (view.fluoro_time.value, view.fluoro_time.exams) == (600.0, 1)
+    assert (view.ka_r.name, view.ka_r.unit, view.ka_r.value, view.ka_r.exams) == (
+        "Ka,r",
+        "Gy",
+        1.75,
+        2,
+    )
+    assert (view.kap.name, view.kap.unit, view.kap.value, view.kap.exams) == (
+        "KAP",
+        "Gy.cm2",
+        80.5,
+        2,
+    )
+    # SNOMED radionuclides by code value, other schemes kept qualified
+    assert [(a.name, a.value, a.unit, a.exams) for a in view.activity] == [
+        ("35321007", 250.0, "MBq", 1),
+        ("99X:Tc99m", 50.0, "MBq", 1),
+    ]
+    nothing = summarise(1, "p", exams[2:3], parse_window("all", date(2025, 6, 1)))
+    assert nothing.dlp.value is None and nothing.dlp.exams == 0
+    assert nothing.fluoro_time.value is None and nothing.activity == ()
+    assert nothing.effective.value is None and nothing.effective.uncertainty_pct is None
+
+
+def test_effective_dose_splits_and_organ_completeness() -> None:
+    """E split by modality (of the estimate) and by establishment, with exam counts; the
+    timeline carries each exam's increment; organ sums share one completeness: an exam
+    with an event lacking organ doses is listed under every organ, with its reason."""
+    lung = {
+        "quantity": "organ_dose",
+        "organ": "39607008",
+        "organ_meaning": "Lung",
+        "basis": None,
+        "unit": "mGy",
+    }
+    heart = {**lung, "organ": "80891009", "organ_meaning": "Heart"}
+    exams = (
+        exam(
+            "1",
+            date(2025, 1, 1),
+            (event("a"),),
+            (
+                est(4.0, 20, key="a"),
+                est(10.0, 30, key="a", **lung),
+                est(6.0, 30, key="a", **heart),
+            ),
+        ),
+        exam(
+            "2",
+            date(2025, 2, 1),
+            (event("b"), event("c")),
+            (
+                est(2.0, 20, key="b"),
+                est(3.0, 20, key="c", modality="NM"),
+                est(5.0, 30, key="b", **lung),
+            ),
+            (("c", "organ_dose", "no organ coefficient"),),
+        ),
+    )
+    # exam 2 also at another establishment
+    exams = (
+        exams[0],
+        ExamRecord(
+            *(getattr(exams[1], f) for f in ("study_instance_uid", "study_date")),
+            "OTHER",
+            None,
+            exams[1].events,
+            exams[1].estimates,
+            exams[1].not_estimated,
+            exams[1].uncovered,
+        ),
+    )
+    view = summarise(1, "p", exams, parse_window("all", date(2025, 6, 1)))
+    assert view.effective.value == 9.0 and view.effective.coverage == "covers 2 of 2 exams"
+    assert [(s.key, s.value_msv, s.exams) for s in view.effective_by_modality] == [
+        ("CT", 6.0, 2),
+        ("NM", 3.0, 1),
+    ]
+    assert [(s.key, s.value_msv, s.exams) for s in view.effective_by_establishment] == [
+        ("OTHER", 5.0, 1),
+        ("SITE", 4.0, 1),
+    ]
+    assert [
+        (p.study_instance_uid, p.increment_msv, p.running_msv, p.establishment)
+        for p in view.timeline
+    ] == [("1", 4.0, 4.0, "SITE"), ("2", 5.0, 9.0, "OTHER")]
+    assert [(o.code, o.meaning, o.dose.value, o.dose.unit) for o in view.organs] == [
+        ("80891009", "Heart", 6.0, "mGy"),
+        ("39607008", "Lung", 15.0, "mGy"),
+    ]
+    for organ in view.organs:
+        assert organ.dose.coverage == "covers 1 of 2 exams"
+        (gap,) = organ.dose.missing
+        assert gap.study_instance_uid == "2" and gap.modality == "CT+NM"
+        assert gap.reason == (
+            "1 of 2 counted events without organ-dose estimates: no organ coefficient"
+        )
+    assert view.organs[1].dose.uncertainty_pct == pytest.approx(30.0)  # one model: linear
+    assert view.organs[1].dose.models == ("m 1 (t)",)
+    assert view.effective.method.startswith("GUM, k=1")
