@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date
 
@@ -258,14 +259,19 @@ def test_effective_dose_splits_and_organ_completeness() -> None:
     """E split by modality (of the estimate) and by establishment, with exam counts; the
     timeline carries each exam's increment; organ sums share one completeness: an exam
     with an event lacking organ doses is listed under every organ, with its reason."""
-    lung = {
-        "quantity": "organ_dose",
-        "organ": "39607008",
-        "organ_meaning": "Lung",
-        "basis": None,
-        "unit": "mGy",
-    }
-    heart = {**lung, "organ": "80891009", "organ_meaning": "Heart"}
+
+    def organ_dose(value: float, key: str, code: str, meaning: str) -> Keyed:
+        return est(
+            value,
+            30,
+            key=key,
+            quantity="organ_dose",
+            organ=code,
+            organ_meaning=meaning,
+            basis=None,
+            unit="mGy",
+        )
+
     exams = (
         exam(
             "1",
@@ -273,8 +279,8 @@ def test_effective_dose_splits_and_organ_completeness() -> None:
             (event("a"),),
             (
                 est(4.0, 20, key="a"),
-                est(10.0, 30, key="a", **lung),
-                est(6.0, 30, key="a", **heart),
+                organ_dose(10.0, "a", "39607008", "Lung"),
+                organ_dose(6.0, "a", "80891009", "Heart"),
             ),
         ),
         exam(
@@ -284,24 +290,13 @@ def test_effective_dose_splits_and_organ_completeness() -> None:
             (
                 est(2.0, 20, key="b"),
                 est(3.0, 20, key="c", modality="NM"),
-                est(5.0, 30, key="b", **lung),
+                organ_dose(5.0, "b", "39607008", "Lung"),
             ),
             (("c", "organ_dose", "no organ coefficient"),),
         ),
     )
-    # exam 2 also at another establishment
-    exams = (
-        exams[0],
-        ExamRecord(
-            *(getattr(exams[1], f) for f in ("study_instance_uid", "study_date")),
-            "OTHER",
-            None,
-            exams[1].events,
-            exams[1].estimates,
-            exams[1].not_estimated,
-            exams[1].uncovered,
-        ),
-    )
+    # exam 2 at another establishment
+    exams = (exams[0], dataclasses.replace(exams[1], establishment="OTHER"))
     view = summarise(1, "p", exams, parse_window("all", date(2025, 6, 1)))
     assert view.effective.value == 9.0 and view.effective.coverage == "covers 2 of 2 exams"
     assert [(s.key, s.value_msv, s.exams) for s in view.effective_by_modality] == [
