@@ -12,8 +12,11 @@ from sqlalchemy import select
 
 from dosewatch import synth
 from dosewatch.cumulative import records
+from dosewatch.cumulative.links import link_persons
 from dosewatch.cumulative.summary import cumulative
 from dosewatch.cumulative.window import parse_window
+from dosewatch.domain.errors import LedgerError
+from dosewatch.domain.estimate import WeightBasis
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import session_factory
 from dosewatch.ledger.identity import SourceInfo
@@ -154,3 +157,54 @@ def test_a_study_of_two_modalities_splits_its_effective_dose(ingestor: Ingestor)
     )
     assert view.effective.value == pytest.approx(sum(shares.values()))
     assert [a.value for a in view.activity] == [scenario.FDG_MBQ]
+
+
+def test_the_view_of_a_person_names_the_person_and_refuses_unknown_or_linked_ones(
+    ingestor: Ingestor,
+) -> None:
+    ingestor.ingest_bytes(
+        _ct(
+            "qv",
+            datetime(2025, 5, 1, 9),
+            synth.CtEventSpec(dlp_mgy_cm=1000.0, irradiation_event_uid=scenario.uid("qv.1")),
+        ),
+        SourceInfo("v"),
+    )
+    other = synth.ct_report_bytes(
+        synth.CtReportSpec(
+            events=(
+                synth.CtEventSpec(dlp_mgy_cm=100.0, irradiation_event_uid=scenario.uid("qw.1")),
+            )
+        ),
+        synth.Header(
+            patient=synth.PatientSpec(patient_id="W-1", issuer="HOSP-Q"),
+            study=synth.StudySpec(
+                study_datetime=datetime(2025, 5, 2, 9),
+                study_instance_uid=scenario.uid("qw"),
+                sop_instance_uid=scenario.uid("qw.R"),
+            ),
+        ),
+    )
+    ingestor.ingest_bytes(other, SourceInfo("w"))
+    with session_factory(ingestor.engine)() as session:
+        first, second = session.execute(
+            select(Person.id, Person.pseudonym).order_by(Person.id)
+        ).all()
+        view = cumulative(session, first.id, WINDOW)
+        assert (view.person_id, view.pseudonym, view.basis) == (
+            first.id,
+            first.pseudonym,
+            "ICRP103",
+        )
+        assert view.effective.value == pytest.approx(K_CHEST * 1000.0)
+        on_60 = cumulative(session, first.id, WINDOW, WeightBasis.ICRP60)
+        assert on_60.basis == "ICRP60" and on_60.effective.value is None  # never converted
+        with pytest.raises(LedgerError, match=rf"^unknown person {second.id + 100}$"):
+            cumulative(session, second.id + 100, WINDOW)
+        link_persons(session, first.id, second.id, "same patient", "test")
+        session.commit()
+        with pytest.raises(
+            LedgerError, match=rf"^person {second.id} was linked into person {first.id}$"
+        ):
+            cumulative(session, second.id, WINDOW)
+        assert cumulative(session, first.id, WINDOW).exams == 2

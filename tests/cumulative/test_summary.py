@@ -15,9 +15,10 @@ from dosewatch.cumulative.records import (
     EventRecord,
     ExamRecord,
 )
-from dosewatch.cumulative.summary import propagate, summarise
+from dosewatch.cumulative.summary import _nuclide, as_json, propagate, summarise
 from dosewatch.cumulative.window import parse_window
 from dosewatch.domain.errors import InvalidValueError
+from dosewatch.domain.estimate import WeightBasis
 
 Keyed = tuple[str | None, EstimateRecord]
 
@@ -325,3 +326,171 @@ def test_effective_dose_splits_and_organ_completeness() -> None:
     assert view.organs[1].dose.uncertainty_pct == pytest.approx(30.0)  # one model: linear
     assert view.organs[1].dose.models == ("m 1 (t)",)
     assert view.effective.method.startswith("GUM, k=1")
+
+
+def test_propagation_of_a_zero_sum_and_the_flags_of_a_sum() -> None:
+    # a sum of zero has no relative uncertainty (not a division by zero)
+    assert propagate([est(0.0, 20)[1]]) == (0.0, None)
+    plain = summarise(
+        1,
+        "p",
+        (exam("1", date(2025, 1, 1), (event("e1"),), (est(5, 30),)),),
+        parse_window("all", date(2025, 6, 1)),
+    )
+    assert plain.effective.indicative is False and plain.effective.upper_bound is False
+    flagged = summarise(
+        1,
+        "p",
+        (
+            exam(
+                "1",
+                date(2025, 1, 1),
+                (event("e1"),),
+                (est(5, 30, indicative=True, upper_bound=True),),
+            ),
+        ),
+        parse_window("all", date(2025, 6, 1)),
+    )
+    assert flagged.effective.indicative is True and flagged.effective.upper_bound is True
+
+
+def test_the_view_names_what_it_is_about_in_full() -> None:
+    """Every field of the view and of its missing-exam and timeline entries: the person,
+    window and basis; units; the date and modality of a listed exam; exam counts of the
+    other-basis sums; the skin summary; a radionuclide-less activity."""
+    window = parse_window("12m", date(2025, 6, 1))
+    exams = (
+        exam("1", date(2025, 1, 5), (event("a"),), (est(5, 30, key="a"),)),
+        exam(
+            "2",
+            date(2025, 2, 5),
+            (event("b", "RF"), event("c", "RF")),
+            (
+                est(2, 30, key="b", modality="RF"),
+                est(7, 30, key="b", basis="ICRP60", modality="RF"),
+                est(1, 30, key="c", basis="ICRP26", modality="RF"),
+            ),
+        ),
+        ExamRecord(
+            "3",
+            date(2025, 3, 5),
+            "SITE",
+            None,
+            (_ev("NM", activity_mbq=100.0),),
+            (),
+            (),
+        ),
+    )
+    view = summarise(42, "pseudo-42", exams, window, WeightBasis.ICRP103)
+    assert (view.person_id, view.pseudonym, view.window, view.basis) == (
+        42,
+        "pseudo-42",
+        window,
+        "ICRP103",
+    )
+    assert (view.effective.unit, view.effective.value) == ("mSv", 7.0)
+    assert [(o.basis, o.value_msv, o.exams) for o in view.effective_other_bases] == [
+        ("ICRP26", 1.0, 1),
+        ("ICRP60", 7.0, 1),
+    ]
+    two, three = view.effective.missing
+    assert (two.study_instance_uid, two.study_date, two.modality) == ("2", date(2025, 2, 5), "RF")
+    assert two.reason == (
+        "1 of 2 counted events without ICRP103 effective dose (no reason recorded); "
+        "effective dose on ICRP26, ICRP60 kept apart (never added)"
+    )
+    assert (three.study_date, three.modality) == (date(2025, 3, 5), "NM")
+    assert (
+        three.reason == "1 of 1 counted events without ICRP103 effective dose (no reason recorded)"
+    )
+    assert [(p.study_date, p.modality) for p in view.timeline] == [
+        (date(2025, 1, 5), "CT"),
+        (date(2025, 2, 5), "RF"),
+        (date(2025, 3, 5), "NM"),
+    ]
+    assert [a.name for a in view.activity] == ["unknown"]  # no radionuclide recorded
+    assert isinstance(view.skin, skin.SkinSummary)
+    assert [p.study_instance_uid for p in view.skin.procedures] == ["2"]
+    organ_gap = summarise(1, "p", exams[:1], window)
+    assert organ_gap.organs == ()
+
+
+def test_reasons_are_those_of_the_uncovered_events_and_quantity() -> None:
+    """A reason counts for an exam's gap when it is about an uncovered event (or the study)
+    and about the quantity (or any quantity); a reason about a covered event, or another
+    quantity, is not given; several are joined; an exam without counted events says so."""
+    e_of_a = est(5, 30, key="a")
+    refused = (
+        ("b", "effective_dose", "no coefficient for the protocol"),
+        ("b", "any", "device not in the quirk table"),
+        ("a", "effective_dose", "reported value kept"),  # a is covered
+        ("b", "organ_dose", "no organ table"),  # another quantity
+    )
+    view = summarise(
+        1,
+        "p",
+        (
+            exam("1", date(2025, 1, 1), (event("a"), event("b")), (e_of_a,), refused),
+            exam("2", date(2025, 1, 2), (), ()),
+            exam("3", date(2025, 1, 3), (event("c"), event("d")), (), (("c", "any", "x"),)),
+        ),
+        parse_window("all", date(2025, 6, 1)),
+    )
+    first, empty, none_estimated = view.effective.missing
+    assert first.reason == (
+        "1 of 2 counted events without ICRP103 effective dose: "
+        "device not in the quirk table; no coefficient for the protocol"
+    )
+    assert empty.reason == "no counted irradiation event"
+    assert none_estimated.reason == "2 of 2 counted events without ICRP103 effective dose: x"
+
+
+def test_radionuclide_codes_are_read_up_to_the_first_colon() -> None:
+    assert _nuclide("SCT:35321007") == "35321007"
+    assert _nuclide("SCT:a:b") == "a:b"  # the scheme ends at the first colon
+    assert _nuclide("DCM:113507") == "DCM:113507"
+    assert _nuclide(None) == "unknown"
+
+
+def test_the_json_object_has_exactly_the_keys_of_the_issue() -> None:
+    window = parse_window("2025-01-01:2025-06-30", date(2025, 6, 1))
+    lung = est(
+        12.3456789,
+        30,
+        key="a",
+        quantity="organ_dose",
+        organ="39607008",
+        organ_meaning="Lung",
+        basis=None,
+        unit="mGy",
+    )
+    exams = (
+        exam("1", date(2025, 1, 5), (event("a"),), (est(5.123456789, 20, key="a"), lung)),
+        ExamRecord(
+            "2",
+            date(2025, 2, 5),
+            "SITE",
+            None,
+            (_ev("NM", activity_mbq=250.0, radionuclide="SCT:35321007"),),
+            (),
+            (),
+        ),
+    )
+    out = as_json(summarise(7, "pseudo", exams, window))
+    assert out == {
+        "person": "pseudo",
+        "window": {"label": window.label, "from": "2025-01-01", "to": "2025-06-30"},
+        "exams": 2,
+        "effective_dose_msv": 5.12346,  # 6 significant digits
+        "effective_dose_basis": "ICRP103",
+        "effective_dose_exams_covered": 1,
+        "organ_doses_mgy": {"39607008": 12.3457},
+        "ka_r_gy": 1.0,
+        "kap_gy_cm2": 2.0,
+        "activity_mbq": {"35321007": 250.0},
+        "uncertainty_pct": 20.0,
+    }
+    lifetime = as_json(summarise(7, "pseudo", (), parse_window("all", date(2025, 6, 1))))
+    assert lifetime["window"] == {"label": "all", "from": None, "to": None}
+    assert lifetime["effective_dose_msv"] is None and lifetime["uncertainty_pct"] is None
+    assert lifetime["ka_r_gy"] is None and lifetime["organ_doses_mgy"] == {}
