@@ -208,3 +208,55 @@ def test_the_view_of_a_person_names_the_person_and_refuses_unknown_or_linked_one
         ):
             cumulative(session, second.id, WINDOW)
         assert cumulative(session, first.id, WINDOW).exams == 2
+
+
+def test_a_study_level_estimate_takes_its_reports_modality(ingestor: Ingestor) -> None:
+    """A fluoroscopy RDSR's peak skin dose is an estimate of the study (no event): it is read
+    as its own study-level record, with the modality of its report (RF), never summed."""
+    ingestor.ingest_bytes(scenario._rf("qf", datetime(2025, 6, 1, 9), 2.0), SourceInfo("f"))
+    _, (exam,) = _person(ingestor)
+    psd = [x for x in exam.estimates if x.quantity == "peak_skin_dose"]
+    assert [(x.study_level, x.modality, x.events, x.unit) for x in psd] == [(True, "RF", 1, "mGy")]
+    # of the order of Ka,r 2 Gy (backscatter up, table and distance down): a skin dose in mGy
+    assert 1000.0 < psd[0].value < 4000.0
+    assert exam.modality == "RF" and exam.event_count == 1
+
+
+def test_records_are_ordered_and_a_missing_region_or_basis_sorts_first() -> None:
+    """Within an exam: events by modality, kind, region (none first); estimates by
+    quantity, organ, basis (none first), modality, model, value — a stable order for the
+    pages and the JSON, which a record without a region or a basis does not break."""
+    ev = records.EventRecord(
+        "RF", "fluoroscopy", "SCT:43799004", None, 1, 1.0, 1.0, None, 1.0, None
+    )
+    bare = ev._replace(target_region=None)
+    nm = ev._replace(radionuclide="SCT:35321007")
+    assert sorted([nm, ev, bare], key=records._event_order) == [bare, ev, nm]
+    base = records.EstimateRecord(
+        False,
+        "CT",
+        "effective_dose",
+        None,
+        None,
+        "ICRP60",
+        1.0,
+        "mSv",
+        30.0,
+        "m",
+        "1",
+        "t",
+        "model",
+        False,
+        False,
+    )
+    e103 = base._replace(basis="ICRP103", value=2.0)
+    nobasis = base._replace(basis=None, value=3.0)
+    organ = base._replace(quantity="organ_dose", organ="39607008", basis=None, value=0.5)
+    plain_organ = organ._replace(organ=None, value=9.0)
+    assert sorted([organ, base, e103, nobasis, plain_organ], key=records._estimate_order) == [
+        nobasis,
+        e103,
+        base,
+        plain_organ,
+        organ,
+    ]
