@@ -20,7 +20,7 @@ from dosewatch.domain.estimate import WeightBasis
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import session_factory
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.models import Person
+from dosewatch.ledger.models import EstimateRow, EventRow, Person
 from dosewatch.synth.ct import ABDOMEN
 from tests.cumulative import scenario
 
@@ -260,3 +260,66 @@ def test_records_are_ordered_and_a_missing_region_or_basis_sorts_first() -> None
         plain_organ,
         organ,
     ]
+
+
+def test_an_exams_record_carries_its_study_and_every_estimate_attribute(
+    ingestor: Ingestor,
+) -> None:
+    """The study's date, establishment and description; an organ outside SNOMED CT keeps its
+    scheme; a group of zero doses takes its largest uncertainty (no division by zero); the
+    indicative and upper-bound flags are read as stored."""
+    ingestor.ingest_bytes(
+        _ct(
+            "qx",
+            datetime(2025, 7, 1, 9),
+            synth.CtEventSpec(dlp_mgy_cm=100.0, irradiation_event_uid=scenario.uid("qx.1")),
+        ),
+        SourceInfo("x"),
+    )
+    with session_factory(ingestor.engine)() as session:
+        event = session.scalars(select(EventRow)).one()
+        session.add(
+            EstimateRow(
+                report_id=event.report_id,
+                study_id=event.study_id,
+                event_id=event.id,
+                quantity="organ_dose",
+                organ_scheme="99LOCAL",
+                organ_value="ORG1",
+                organ_meaning="Local organ",
+                value=0.0,
+                unit="mGy",
+                uncertainty_pct=25.0,
+                model_id="hand.model",
+                model_version="1",
+                table_version="t",
+                basis=None,
+                indicative=True,
+                upper_bound=True,
+                method="",
+                inputs={},
+                current=True,
+                created_at=datetime(2025, 7, 1, 10),
+                slot_key=f"{event.event_key}|organ_dose|99LOCAL:ORG1|",
+                origin="model",
+                selection="counted",
+                selection_reason="test",
+            )
+        )
+        session.commit()
+    _, (exam,) = _person(ingestor)
+    assert (exam.study_date, exam.establishment, exam.description) == (
+        date(2025, 7, 1),
+        "HOPITAL_Q",
+        "SYNTHETIC EXAM",
+    )
+    (local,) = [x for x in exam.estimates if x.model_id == "hand.model"]
+    assert (local.organ, local.organ_meaning, local.value, local.uncertainty_pct) == (
+        "99LOCAL:ORG1",
+        "Local organ",
+        0.0,
+        25.0,
+    )
+    assert (local.indicative, local.upper_bound, local.study_level) == (True, True, False)
+    others = [x for x in exam.estimates if x.model_id != "hand.model"]
+    assert others and not any(x.indicative or x.upper_bound for x in others)
