@@ -323,3 +323,4 @@ def test_an_exams_record_carries_its_study_and_every_estimate_attribute(
     assert (local.indicative, local.upper_bound, local.study_level) == (True, True, False)
     others = [x for x in exam.estimates if x.model_id != "hand.model"]
     assert others and not any(x.indicative or x.upper_bound for x in others)
+    assert {x.modality for x in exam.estimates} == {"CT"}  # the modality of its events
