@@ -320,6 +320,7 @@ def test_effective_dose_splits_and_organ_completeness() -> None:
         assert organ.dose.coverage == "covers 1 of 2 exams"
         (gap,) = organ.dose.missing
         assert gap.study_instance_uid == "2" and gap.modality == "CT+NM"
+        assert gap.study_date == date(2025, 2, 1)
         assert gap.reason == (
             "1 of 2 counted events without organ-dose estimates: no organ coefficient"
         )
@@ -465,7 +466,7 @@ def test_the_json_object_has_exactly_the_keys_of_the_issue() -> None:
         unit="mGy",
     )
     exams = (
-        exam("1", date(2025, 1, 5), (event("a"),), (est(5.123456789, 20, key="a"), lung)),
+        exam("1", date(2025, 1, 5), (event("a"),), (est(5.123456789, 23.456, key="a"), lung)),
         ExamRecord(
             "2",
             date(2025, 2, 5),
@@ -488,7 +489,7 @@ def test_the_json_object_has_exactly_the_keys_of_the_issue() -> None:
         "ka_r_gy": 1.0,
         "kap_gy_cm2": 2.0,
         "activity_mbq": {"35321007": 250.0},
-        "uncertainty_pct": 20.0,
+        "uncertainty_pct": 23.5,  # one decimal
     }
     lifetime = as_json(summarise(7, "pseudo", (), parse_window("all", date(2025, 6, 1))))
     assert lifetime["window"] == {"label": "all", "from": None, "to": None}
