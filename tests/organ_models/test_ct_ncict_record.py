@@ -22,6 +22,7 @@ from dosewatch.domain.report import CtIrradiationEvent, DoseModality
 from organ_models import EstimationSettings, Patient
 from organ_models.common import Outcome
 from organ_models.ct_ncict import MODEL, coefficient_phantom_cm, organ_doses_for_event
+from organ_models.tables import ReferencePolicy, ReferenceRow
 from tests.organ_models import builders as b
 
 ADULT_M = Patient(age_years=40, sex="M")
@@ -214,3 +215,34 @@ def test_coefficient_phantom_by_age_band_and_region() -> None:
     assert coefficient_phantom_cm("adult", BodyRegion.CHEST) == 32
     assert coefficient_phantom_cm("adult", BodyRegion.HEAD) == 16
     assert coefficient_phantom_cm("15y", BodyRegion.CHEST) == 16
+
+
+def test_a_5_year_old_boys_oesophagus_is_in_the_field_of_his_own_phantom() -> None:
+    # Table 1 chest scan, 5 y male: oesophagus 0.779 >= half of the scan's largest (thyroid
+    # 1.070) -> in the field (30 %); the peak is that of the phantom used, not of others
+    # (the adult male's 1.661 would put it at scatter level)
+    out = _outcome(b.ct_event(head_phantom=True), Patient(age_years=5, sex="M"))
+    oesophagus = _organ(out, "Esophagus")
+    assert oesophagus.value.value == pytest.approx(0.779 * 10.0)
+    assert oesophagus.uncertainty_pct == 30.0
+    assert "in the scan" in oesophagus.method
+
+
+def test_an_organ_whose_row_is_refused_does_not_stop_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from organ_models import ct_ncict
+
+    real = ct_ncict._coefficient
+
+    def refuse_marrow(row: ReferenceRow, policy: ReferencePolicy) -> float | None:
+        if row.get("exam_or_organ").endswith("| Active marrow"):
+            return None
+        return real(row, policy)
+
+    monkeypatch.setattr(ct_ncict, "_coefficient", refuse_marrow)
+    out = _outcome(b.ct_event())
+    organs = {e.organ.meaning for e in out.estimates if e.organ is not None}
+    assert "Bone marrow" not in organs
+    # Active marrow is the first Table 1 organ: every other one is still estimated
+    assert len(organs) == 27 and {"Lung", "Thyroid", "Testis"} <= organs

@@ -276,3 +276,37 @@ def test_procedure_not_found() -> None:
 def test_ubeda_age_ranges(age: float, population: str | None) -> None:
     # Ubeda 2017 age ranges: <1, 1-<5, 5-<10, 10-<16 y
     assert ubeda_population(age) == population
+
+
+@pytest.mark.parametrize("field", ["requested_procedure_description", "series_description"])
+def test_the_procedure_may_be_in_the_requested_procedure_or_series_description(
+    field: str,
+) -> None:
+    report = b.report(DoseModality.FLUOROSCOPY, ())
+    study = (
+        dataclasses.replace(report.study, requested_procedure_description="Coronarographie")
+        if field == "requested_procedure_description"
+        else dataclasses.replace(report.study, series_description="Coronarographie")
+    )
+    assert procedure_of(dataclasses.replace(report, study=study)) == (
+        "coronary_angiography",
+        "description",
+    )
+
+
+def test_a_cardiac_laboratory_may_be_named_by_its_station() -> None:
+    report = dataclasses.replace(
+        b.report(DoseModality.FLUOROSCOPY, ()), device=DeviceFacts(station_name="CATHLAB2")
+    )
+    assert procedure_of(report) == ("cardiac_procedure", "device department")
+
+
+def test_without_a_patient_the_adult_reference_person_is_assumed() -> None:
+    event = b.projection_event(kap=10.0)
+    report = b.report(DoseModality.FLUOROSCOPY, (event,), description="Coronarographie")
+    out = effective_dose_for_event(event, report, EstimationSettings())
+    e = _one(out)
+    # Brambilla 2017 adult coronary angiography 0.30; unknown age adds 20 %
+    assert e.value.value == pytest.approx(0.30 * 10.0)
+    assert e.uncertainty_pct == _pct(30, 20) == 36.1
+    assert _inputs(e)[3] == ("age", None, "unknown: adult reference person assumed", True)
