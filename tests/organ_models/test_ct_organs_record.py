@@ -25,6 +25,7 @@ from dosewatch.domain.report import CtIrradiationEvent, DoseModality
 from organ_models import EstimationSettings, Patient
 from organ_models.common import Outcome
 from organ_models.ct_organs import MODEL, bmi_class, organ_doses_for_event
+from organ_models.tables import ReferenceRow
 from tests.organ_models import builders as b
 
 ADULT_M = Patient(age_years=40, sex="M")
@@ -126,8 +127,13 @@ def test_adult_head_in_a_body_phantom_record() -> None:
         ("dlp", 500.0, "event DLP", False),
         ("dlp_used", 1000.0, "16 cm phantom", False),
     ]
-    assert [(r.reason, r.message) for r in out.refused] == [
-        (NotEstimatedReason.NO_ORGAN_CODE, "organ dose extrathoracic_region: no SCT code")
+    assert [(r.event_uid, r.reason, r.message, r.quantity) for r in out.refused] == [
+        (
+            "1.1",
+            NotEstimatedReason.NO_ORGAN_CODE,
+            "organ dose extrathoracic_region: no SCT code",
+            EstimateQuantity.ORGAN_DOSE,
+        )
     ]
 
 
@@ -164,7 +170,9 @@ def test_a_bmi_class_without_korg_falls_back_to_normal_weight() -> None:
 
 def test_lung_size_fit_from_the_effective_diameter() -> None:
     # h = 4.04 exp(-0.035 x 30) = 1.414; D = h x CTDIvol 10 mGy
-    lung = _organs(_outcome(b.ct_event(deff_mm=300)))["Lung"]
+    organs = _organs(_outcome(b.ct_event(deff_mm=300)))
+    assert set(organs) == CHEST_ORGANS  # the fitted lungs replace the korg lungs only
+    lung = organs["Lung"]
     assert lung.value.value == pytest.approx(4.04 * math.exp(-0.035 * 30.0) * 10.0)
     assert lung.uncertainty_pct == 30.0 and not lung.upper_bound
     assert lung.method == "D = A*exp(-B*size) x CTDIvol = 1.414 x 10 mGy"
@@ -316,3 +324,69 @@ def test_refusals_are_exact(
 def test_bmi_classes(bmi: float | None, label: str | None) -> None:
     # WHO BMI classes (kg/m2): < 25 normal, 25-30 overweight, 30-35 / 35-40 / >= 40 obese I-III
     assert bmi_class(bmi) == label
+
+
+def test_a_child_band_without_h_rows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from organ_models import ct_organs
+    from organ_models.tables import load_table
+
+    real = load_table("ct_organ_dose_coefficients")
+    no_5y = dataclasses.replace(
+        real, rows=tuple(r for r in real.rows if r.get("age_or_size_class") != "5y")
+    )
+    monkeypatch.setattr(ct_organs, "load_table", lambda name: no_5y)
+    out = _outcome(b.ct_event(kv=100.0), Patient(age_years=5))
+    assert out.estimates == [] and out.findings == []
+    (r,) = out.refused
+    assert r.event_uid == "1.1" and r.quantity is EstimateQuantity.ORGAN_DOSE
+    assert (r.reason, r.message) == (
+        NotEstimatedReason.NO_COEFFICIENT,
+        "organ doses: no paediatric chest coefficients for 5y 100 kV",
+    )
+
+
+def test_a_child_organ_without_a_code_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from organ_models import ct_organs
+    from organ_models.organs import organ_code as real
+
+    monkeypatch.setattr(ct_organs, "organ_code", lambda key: None if key == "brain" else real(key))
+    out = _outcome(b.ct_event(), Patient(age_years=5))
+    assert "Brain" not in _organs(out) and "Thyroid" in _organs(out)
+    (r,) = out.refused
+    assert r.event_uid == "1.1" and r.quantity is EstimateQuantity.ORGAN_DOSE
+    assert (r.reason, r.message) == (
+        NotEstimatedReason.NO_ORGAN_CODE,
+        "organ dose brain: no SCT code",
+    )
+
+
+def test_a_childs_sex_selects_sex_specific_h_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fixture, not a source: Lee 2012 Table IV gives "both" for the 5 y thyroid (0.991 at
+    # 120 kV); split here into male 0.9 / female 1.1 to check the selection by sex
+    from organ_models import ct_organs
+    from organ_models.tables import load_table
+
+    real = load_table("ct_organ_dose_coefficients")
+
+    def split(row: ReferenceRow) -> tuple[ReferenceRow, ...]:
+        key = (row.get("record_type"), row.get("organ"), row.get("age_or_size_class"))
+        if key != ("h_CTDIvol_normalised", "thyroid", "5y") or row.get("kvp_kV") != "120":
+            return (row,)
+        return tuple(
+            dataclasses.replace(row, fields={**row.fields, "sex": sex}, value=value)
+            for sex, value in (("male", 0.9), ("female", 1.1))
+        )
+
+    table = dataclasses.replace(real, rows=tuple(x for r in real.rows for x in split(r)))
+    monkeypatch.setattr(ct_organs, "load_table", lambda name: table)
+    for sex, h, names in (
+        ("M", 0.9, ["h thyroid 5y 120 kV male"]),
+        ("F", 1.1, ["h thyroid 5y 120 kV female"]),
+        (None, 1.0, ["h thyroid 5y 120 kV male", "h thyroid 5y 120 kV female"]),
+    ):
+        thyroid = _organs(_outcome(b.ct_event(), Patient(age_years=5, sex=sex)))["Thyroid"]
+        assert thyroid.value.value == pytest.approx(h * 10.0), sex
+        assert [c.name for c in thyroid.coefficients] == names
+    # rows of "both" sexes are kept for a child of known sex
+    brain = _organs(_outcome(b.ct_event(), Patient(age_years=5, sex="M")))["Brain"]
+    assert brain.value.value == pytest.approx(0.021 * 10.0)

@@ -164,3 +164,41 @@ def test_a_sid_just_beyond_the_assumed_skin_distance_is_estimated() -> None:
     # 25.1 cm: skin 0.1 cm from the source -> a (finite) factor (25.1 / 0.1)^2
     e = _one(_outcome(_detector(251.0)))
     assert e.value.value == pytest.approx(100.0 * (25.1 / 0.1) ** 2 * BSF)
+
+
+def test_a_refused_backscatter_factor_refuses_the_esd(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dosewatch.domain.errors import ReferencePolicyRefusedError
+    from organ_models import radiography
+
+    def refused(name: str, policy: object) -> object:
+        raise ReferencePolicyRefusedError("skin_dose_factors: backscatter_factor refused")
+
+    monkeypatch.setattr(radiography, "skin_factor", refused)
+    out = _outcome(KAR)
+    assert out.estimates == [] and out.findings == []
+    (r,) = out.refused
+    assert r.event_uid == "2.1" and r.quantity is EstimateQuantity.ENTRANCE_SURFACE_DOSE
+    assert (r.reason, r.message) == (
+        NotEstimatedReason.POLICY_REFUSED,
+        "entrance surface dose: skin_dose_factors: backscatter_factor refused",
+    )
+
+
+def test_the_exam_may_come_from_the_acquisition_protocol() -> None:
+    from organ_models.radiography import exam_of
+
+    event = dataclasses.replace(KAR, acquisition_protocol="Genou face")
+    assert exam_of(event, b.report(DoseModality.RADIOGRAPHY, (event,))) == "knee"
+    assert exam_of(KAR, b.report(DoseModality.RADIOGRAPHY, (KAR,))) is None
+
+
+def test_without_a_patient_the_adult_e_is_estimated() -> None:
+    from organ_models.radiography import effective_dose_for_event
+
+    event = dataclasses.replace(KAR, anatomical_structure=b.CHEST)
+    out = effective_dose_for_event(
+        event, b.report(DoseModality.RADIOGRAPHY, (event,)), EstimationSettings()
+    )
+    (e,) = out.estimates
+    age = e.input("age")
+    assert age is not None and age.assumed  # adult reference person, age unknown
