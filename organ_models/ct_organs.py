@@ -183,9 +183,6 @@ def _adult(
         organ_rows = [
             r for r in rows if r.get("organ") == organ and r.get("age_or_size_class") == size_used
         ]
-        if patient.sex is not None:
-            wanted = "male" if patient.sex == "M" else "female"
-            organ_rows = [r for r in organ_rows if r.get("sex") == wanted] or organ_rows
         if not organ_rows:
             organ_rows = [
                 r
@@ -194,6 +191,10 @@ def _adult(
             ]
         if not organ_rows:
             continue
+        if patient.sex is not None:
+            # the patient's sex also when the organ falls back to the normal-weight rows
+            wanted = "male" if patient.sex == "M" else "female"
+            organ_rows = [r for r in organ_rows if r.get("sex") == wanted] or organ_rows
         korg = _mean_rows(organ_rows)
         base = KORG_PCT if key in IN_FIELD[region] else EDGE_PCT
         coefficients = tuple(
