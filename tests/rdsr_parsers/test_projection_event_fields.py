@@ -319,3 +319,59 @@ def test_other_standard_numbers_are_kept_private_ones_are_not() -> None:
     assert measurement.concept.meaning == "Entrance Exposure at RP"
     assert measurement.value == Quantity(6.5, "mGy")  # kept as sent
     assert measurement.content_path == "3.6"
+
+
+def test_field_sizes_in_cm_are_converted_with_a_finding() -> None:
+    result = parse(
+        build_rdsr(
+            [
+                accumulated(),
+                event(
+                    extra=[
+                        num(codes.COLLIMATED_FIELD_HEIGHT, "20", "cm"),
+                        num(codes.COLLIMATED_FIELD_WIDTH, "21", "cm"),
+                    ]
+                ),
+            ]
+        )
+    )
+    ev = _event(result)
+    assert ev.collimated_field_height == Quantity(200.0, "mm")  # 1 cm = 10 mm
+    assert ev.collimated_field_width == Quantity(210.0, "mm")
+    unexpected = [f for f in result.findings if f.code == "unit.unexpected"]
+    assert [f.concept for f in unexpected] == ["DCM:113788", "DCM:113789"]
+
+
+def test_start_time_and_protocol_of_a_projection_event() -> None:
+    started = Dataset()
+    started.RelationshipType = "CONTAINS"
+    started.ValueType = "DATETIME"
+    started.ConceptNameCodeSequence = [_code_ds(codes.DATETIME_STARTED)]
+    started.DateTime = "20240314093000"
+    protocol = Dataset()
+    protocol.RelationshipType = "CONTAINS"
+    protocol.ValueType = "TEXT"
+    protocol.ConceptNameCodeSequence = [_code_ds(codes.ACQUISITION_PROTOCOL)]
+    protocol.TextValue = "Coronary angiography"
+    ev = _event(parse(build_rdsr([accumulated(), event(extra=[started, protocol])])))
+    assert ev.datetime_started is not None
+    assert ev.datetime_started.isoformat() == "2024-03-14T09:30:00"
+    assert ev.acquisition_protocol == "Coronary angiography"
+
+
+def _code_ds(code: Code) -> Dataset:
+    ds = Dataset()
+    ds.CodeValue = code.value
+    ds.CodingSchemeDesignator = code.scheme_designator
+    ds.CodeMeaning = code.meaning
+    return ds
+
+
+def test_anatomy_laterality_and_fluoro_mode_of_a_projection_event() -> None:
+    target = coded(codes.TARGET_REGION, Code("80891009", "SCT", "Heart"))
+    target.ContentSequence = [coded(codes.LATERALITY, codes.LEFT, "HAS CONCEPT MOD")]
+    mode = coded(codes.FLUORO_MODE, Code("113631", "DCM", "Pulsed"))
+    ev = _event(parse(build_rdsr([accumulated(), event(extra=[target, mode])])))
+    assert ev.anatomical_structure is not None and ev.anatomical_structure.value == "80891009"
+    assert ev.laterality is not None and ev.laterality.value == codes.LEFT.value
+    assert ev.fluoro_mode is not None and ev.fluoro_mode.value == "113631"
