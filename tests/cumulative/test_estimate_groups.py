@@ -115,21 +115,39 @@ def test_an_update_of_a_descriptor_moves_the_row_to_its_group(
     assert version == "other"
 
 
-def test_the_grouped_read_equals_the_column_read(ingestor: Ingestor, backend: str) -> None:
-    """On PostgreSQL: the exam records read by group id, then with one row's group id
-    removed (trigger disabled), which sends the read down the column path: identical."""
+def test_the_grouped_read_equals_the_column_read(
+    ingestor: Ingestor,
+    backend: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL the records are read by group id (the column statement is not run),
+    then, with one row's group id removed (trigger disabled), down the column path with a
+    warning: identical records. SQLite reads by the columns."""
     _two_exams(ingestor)
+    executed: list[set[int]] = []
+    real = records._descriptors
+
+    def spy(db: object, groups: set[int]) -> dict[int, tuple[object, ...]]:
+        executed.append(groups)
+        return real(db, groups)
+
+    monkeypatch.setattr(records, "_descriptors", spy)
     grouped = _exams(ingestor.engine)
     assert sum(len(e.estimates) for e in grouped) >= 10
     if backend != "postgresql":
+        assert executed == []  # no group ids on SQLite
         return
+    assert len(executed) == 1 and len(executed[0]) >= 5  # one descriptor read, by group id
     with ingestor.engine.begin() as db:
         db.execute(text("ALTER TABLE estimate DISABLE TRIGGER estimate_group_of"))
         db.execute(
             text("UPDATE estimate SET group_id = NULL WHERE id = (SELECT min(id) FROM estimate)")
         )
         db.execute(text("ALTER TABLE estimate ENABLE TRIGGER estimate_group_of"))
-    assert _exams(ingestor.engine) == grouped
+    with caplog.at_level("WARNING", logger="dosewatch.cumulative.records"):
+        assert _exams(ingestor.engine) == grouped
+    assert "estimates without a group id: the view groups by their columns" in caplog.messages
     with session_factory(ingestor.engine)() as session:
         person = session.scalars(select(Person.id)).one()
         view = cumulative(session, person, WINDOW)

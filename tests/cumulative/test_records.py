@@ -324,3 +324,48 @@ def test_an_exams_record_carries_its_study_and_every_estimate_attribute(
     others = [x for x in exam.estimates if x.model_id != "hand.model"]
     assert others and not any(x.indicative or x.upper_bound for x in others)
     assert {x.modality for x in exam.estimates} == {"CT"}  # the modality of its events
+
+
+def test_a_mixed_study_beside_a_plain_one_loses_nothing_and_exams_go_by_date(
+    ingestor: Ingestor,
+) -> None:
+    """A PET/CT (events of two modalities, re-read with its events) beside a plain CT of
+    the same person: both exams keep every estimate; exams are ordered by date (the later
+    study has the smaller UID here), not by UID."""
+    when = datetime(2025, 4, 1, 9)
+    ct = _ct(
+        "qm",
+        when,
+        synth.CtEventSpec(dlp_mgy_cm=1000.0, irradiation_event_uid=scenario.uid("qm.ct")),
+    )
+    nm = synth.radiopharmaceutical_report_bytes(
+        synth.RadiopharmaceuticalReportSpec(
+            administrations=(
+                synth.AdministrationSpec(
+                    activity_mbq=scenario.FDG_MBQ,
+                    organ_doses=synth.fdg_organ_doses(scenario.FDG_MBQ),
+                    administration_event_uid=scenario.uid("qm.nm"),
+                ),
+            )
+        ),
+        _header("qm", when.replace(minute=30)),
+    )
+    later = _ct(
+        "qa",  # "…qa" < "…qm": UID order is not date order
+        datetime(2025, 9, 1, 9),
+        synth.CtEventSpec(dlp_mgy_cm=500.0, irradiation_event_uid=scenario.uid("qa.ct")),
+    )
+    for name, data in (("ct", ct), ("nm", nm), ("later", later)):
+        ingestor.ingest_bytes(data, SourceInfo(name))
+    _, exams = _person(ingestor)
+    assert [e.study_instance_uid for e in exams] == [scenario.uid("qm"), scenario.uid("qa")]
+    mixed, plain = exams
+    assert mixed.modality == "CT+NM"
+    e_of = {x.modality: x.value for x in mixed.estimates if x.quantity == "effective_dose"}
+    assert e_of == pytest.approx(
+        {"CT": K_CHEST * 1000.0, "NM": scenario.E_FDG_PER_MBQ * scenario.FDG_MBQ}
+    )
+    assert [x.value for x in plain.estimates if x.quantity == "effective_dose"] == [
+        pytest.approx(K_CHEST * 500.0)
+    ]
+    assert len([x for x in plain.estimates if x.quantity == "organ_dose"]) >= 20
