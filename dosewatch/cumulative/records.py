@@ -28,6 +28,7 @@ from dosewatch.domain.estimate import EstimateQuantity
 from dosewatch.ledger.estimates import NOT_ESTIMATED, read_not_estimated
 from dosewatch.ledger.models import (
     ESTIMATE_GROUP_COLUMNS,
+    ESTIMATE_GROUP_OPTIONAL,
     Establishment,
     EstimateGroup,
     EstimateRow,
@@ -170,11 +171,8 @@ def _estimate_statement(
 _GROUPS = select(
     EstimateGroup.id, *(getattr(EstimateGroup, c) for c in ESTIMATE_GROUP_COLUMNS)
 ).where(EstimateGroup.id.in_(bindparam("groups", expanding=True)))
-#: the nullable parts of a descriptor (stored as '' in estimate_group)
 _OPTIONAL = frozenset(
-    i
-    for i, c in enumerate(ESTIMATE_GROUP_COLUMNS)
-    if c in {"organ_scheme", "organ_value", "organ_meaning", "basis"}
+    i for i, c in enumerate(ESTIMATE_GROUP_COLUMNS) if c in ESTIMATE_GROUP_OPTIONAL
 )
 
 

@@ -346,6 +346,8 @@ ESTIMATE_GROUP_COLUMNS = (
     "indicative",
     "upper_bound",
 )
+#: the descriptor columns that an estimate may leave NULL (stored as '' in estimate_group)
+ESTIMATE_GROUP_OPTIONAL = frozenset({"organ_scheme", "organ_value", "organ_meaning", "basis"})
 
 
 class EstimateGroup(Base):

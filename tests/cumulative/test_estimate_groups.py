@@ -19,7 +19,13 @@ from dosewatch.cumulative.summary import cumulative
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ledger.db import alembic_config, session_factory, upgrade
 from dosewatch.ledger.identity import SourceInfo
-from dosewatch.ledger.models import ESTIMATE_GROUP_COLUMNS, EstimateGroup, EstimateRow, Person
+from dosewatch.ledger.models import (
+    ESTIMATE_GROUP_COLUMNS,
+    ESTIMATE_GROUP_OPTIONAL,
+    EstimateGroup,
+    EstimateRow,
+    Person,
+)
 from dosewatch.synth.ct import ABDOMEN
 from tests.cumulative import scenario
 from tests.cumulative.test_records import WINDOW, _ct
@@ -53,9 +59,7 @@ def _two_exams(ingestor: Ingestor) -> None:
 
 def _descriptor(row: EstimateRow) -> tuple[object, ...]:
     return tuple(
-        (getattr(row, c) or "")
-        if c in {"organ_scheme", "organ_value", "organ_meaning", "basis"}
-        else getattr(row, c)
+        (getattr(row, c) or "") if c in ESTIMATE_GROUP_OPTIONAL else getattr(row, c)
         for c in ESTIMATE_GROUP_COLUMNS
     )
 
