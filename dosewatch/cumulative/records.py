@@ -68,7 +68,8 @@ class EstimateRecord(NamedTuple):
     """Counted estimates of one exam summed per group (see the module docstring).
 
     ``study_level`` for estimates of the study itself (not of an event); ``events`` is the
-    number of estimates summed; ``uncertainty_pct`` their value-weighted mean.
+    number of estimates summed; ``uncertainty_pct`` their value-weighted mean. The group's
+    descriptor comes first and its sums last, in the order of the database's row.
     """
 
     study_level: bool
@@ -77,15 +78,15 @@ class EstimateRecord(NamedTuple):
     organ: str | None  # SNOMED CT code value (or SCHEME:VALUE outside SCT)
     organ_meaning: str | None
     basis: str | None
-    value: float
     unit: str
-    uncertainty_pct: float
     model_id: str
     model_version: str
     table_version: str
     origin: str
     indicative: bool
     upper_bound: bool
+    value: float
+    uncertainty_pct: float
     events: int = 1
 
 
@@ -135,9 +136,11 @@ def _estimate_statement(
     derives from the twelve descriptor columns (migration ``cumview_01``) instead of the
     columns themselves: the same groups, a fraction of the hashing; the descriptors are
     read apart (:data:`_GROUPS`). Row: study, report (study-level) or 0, descriptor (12
-    columns) or group id, [event modality], sum, weighted sum, weight, largest %, count.
+    columns) or group id, [event modality], sum, uncertainty %, count — the uncertainty is
+    the value-weighted mean of the members' (the largest of them for a zero-magnitude group).
     """
     magnitude = func.abs(EstimateRow.value)
+    weight = func.sum(magnitude)
     study_level = EstimateRow.event_id.is_(None)
     # study-level estimates are grouped per report (their modality is the report's)
     report = case((study_level, EstimateRow.report_id), else_=0)
@@ -151,9 +154,10 @@ def _estimate_statement(
     statement = select(
         *keys,
         func.sum(EstimateRow.value),
-        func.sum(magnitude * EstimateRow.uncertainty_pct),
-        func.sum(magnitude),
-        func.max(EstimateRow.uncertainty_pct),
+        case(
+            (weight > 0, func.sum(magnitude * EstimateRow.uncertainty_pct) / weight),
+            else_=func.max(EstimateRow.uncertainty_pct),
+        ),
         func.count(),
     ).where(EstimateRow.current)
     if with_event_modality:
@@ -175,12 +179,36 @@ _OPTIONAL = frozenset(
     i for i, c in enumerate(ESTIMATE_GROUP_COLUMNS) if c in ESTIMATE_GROUP_OPTIONAL
 )
 
+#: a group's descriptor as the fields of :class:`EstimateRecord` from ``quantity`` to
+#: ``upper_bound`` (the organ as one code)
+_Described = tuple[str, str | None, str | None, str | None, str, str, str, str, str, bool, bool]
 
-def _descriptors(db: Any, groups: set[int]) -> dict[int, tuple[Any, ...]]:
-    out: dict[int, tuple[Any, ...]] = {}
-    for row in db.execute(_GROUPS, {"groups": sorted(groups)}).all():
-        out[row[0]] = tuple((v or None) if i in _OPTIONAL else v for i, v in enumerate(row[1:]))
-    return out
+
+def _describe(columns: Sequence[Any]) -> _Described:
+    """The record fields of a descriptor read as its 12 columns (NULL or '' for the
+    optional ones): the organ as one code (``SCHEME:VALUE`` outside SNOMED CT)."""
+    quantity, scheme, value, meaning, basis, unit = columns[:6]
+    model_id, model_version, table_version, origin, indicative, upper = columns[6:]
+    scheme, value, meaning, basis = scheme or None, value or None, meaning or None, basis or None
+    if value is not None and scheme not in (None, "SCT"):
+        value = f"{scheme}:{value}"
+    return (
+        quantity,
+        value,
+        meaning,
+        basis,
+        unit,
+        model_id,
+        model_version,
+        table_version,
+        origin,
+        bool(indicative),
+        bool(upper),
+    )
+
+
+def _descriptors(db: Any, groups: set[int]) -> dict[int, _Described]:
+    return {row[0]: _describe(row[1:]) for row in db.execute(_GROUPS, {"groups": sorted(groups)})}
 
 
 _STUDIES = (
@@ -262,36 +290,12 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
     )
     estimates: dict[int, list[EstimateRecord]] = {}
     make = EstimateRecord._make
-    for sid, report_id, descriptor, event_modality, sums in grouped:
-        quantity, scheme, value, meaning, basis, unit = descriptor[:6]
-        model_id, model_version, table_version, origin, indicative, upper = descriptor[6:]
-        total, weighted, weight, largest, count = sums
+    for sid, report_id, described, event_modality, sums in grouped:
         if report_id:
-            modality = report_modality.get(report_id, "?")
+            head: tuple[bool, str] = (True, report_modality.get(report_id, "?"))
         else:
-            modality = event_modality or only.get(sid, "?")
-        if value is not None and scheme not in (None, "SCT"):
-            value = f"{scheme}:{value}"
-        record = make(
-            (
-                bool(report_id),
-                modality,
-                quantity,
-                value,
-                meaning,
-                basis,
-                float(total),
-                unit,
-                weighted / weight if weighted is not None and weight else largest,
-                model_id,
-                model_version,
-                table_version,
-                origin,
-                bool(indicative),
-                bool(upper),
-                int(count),
-            )
-        )
+            head = (False, event_modality or only.get(sid, "?"))
+        record = make(head + described + sums)
         if sid in estimates:
             estimates[sid].append(record)
         else:
@@ -322,8 +326,15 @@ def exams(session: Session, person_id: int) -> tuple[ExamRecord, ...]:
     return tuple(out)
 
 
-#: (study id, report id of a study-level group or 0, descriptor, event modality, sums)
-_Grouped = tuple[int, int, tuple[Any, ...], str | None, tuple[Any, ...]]
+#: (study id, report id of a study-level group or 0, descriptor, event modality,
+#: (sum, uncertainty %, count))
+_Grouped = tuple[int, int, _Described, str | None, tuple[float, float, int]]
+
+
+def _sums(row: Sequence[Any]) -> tuple[float, float, int]:
+    """The last three columns of an estimate row: sum, uncertainty %, count."""
+    total, pct, count = row[-3:]
+    return (float(total), pct, count)
 
 
 def _estimate_rows(db: Any, who: dict[str, int], mixed: set[int]) -> list[_Grouped]:
@@ -341,25 +352,33 @@ def _estimate_rows(db: Any, who: dict[str, int], mixed: set[int]) -> list[_Group
         if None not in groups:
             known = _descriptors(db, groups) if groups else {}
             out: list[_Grouped] = [
-                (row[0], row[1], known[row[2]], None, tuple(row[3:]))
+                (row[0], row[1], known[row[2]], None, _sums(row))
                 for row in rows
                 if row[1] or row[0] not in mixed
             ]
-            out += [
-                (row[0], 0, known[row[2]], row[3], tuple(row[4:])) for row in again if not row[1]
-            ]
+            out += [(row[0], 0, known[row[2]], row[3], _sums(row)) for row in again if not row[1]]
             return out
         _log.warning("estimates without a group id: the view groups by their columns")
+    seen: dict[tuple[Any, ...], _Described] = {}
+
+    def described(columns: tuple[Any, ...]) -> _Described:
+        found = seen.get(columns)
+        if found is None:
+            found = seen[columns] = _describe(columns)
+        return found
+
     rows = db.execute(_ESTIMATES, who).all()
     out = [
-        (row[0], row[1], tuple(row[2:14]), None, tuple(row[14:]))
+        (row[0], row[1], described(tuple(row[2:14])), None, _sums(row))
         for row in rows
         if row[1] or row[0] not in mixed
     ]
     if mixed:
         again = db.execute(_ESTIMATES_BY_EVENT, {"studies": sorted(mixed)}).all()
         out += [
-            (row[0], 0, tuple(row[2:14]), row[14], tuple(row[15:])) for row in again if not row[1]
+            (row[0], 0, described(tuple(row[2:14])), row[14], _sums(row))
+            for row in again
+            if not row[1]
         ]
     return out
 

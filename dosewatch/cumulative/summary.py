@@ -27,12 +27,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dosewatch.cumulative import records, skin
-from dosewatch.cumulative.records import EstimateRecord, ExamRecord
+from dosewatch.cumulative.records import EstimateRecord, EventRecord, ExamRecord
 from dosewatch.cumulative.window import Window
 from dosewatch.domain.errors import LedgerError
 from dosewatch.domain.estimate import EstimateQuantity, WeightBasis
@@ -179,7 +180,14 @@ def _dose_sum(
         exams_total=exams_total,
         missing=tuple(missing),
         models=tuple(
-            sorted({f"{x.model_id} {x.model_version} ({x.table_version})" for x in selected})
+            sorted(
+                {
+                    f"{model} {version} ({tables})"
+                    for model, version, tables in {
+                        (x.model_id, x.model_version, x.table_version) for x in selected
+                    }
+                }
+            )
         ),
         indicative=any(x.indicative for x in selected),
         upper_bound=any(x.upper_bound for x in selected),
@@ -201,15 +209,17 @@ def _reasons(exam: ExamRecord, keys: Iterable[str | None], quantity: str) -> lis
 
 def _coverage(
     exam: ExamRecord,
+    total: int,
     chosen: Sequence[EstimateRecord],
     what: str,
     quantity: str,
     basis: str | None = None,
 ) -> str | None:
-    """None when the exam covers the quantity, else the reason it does not."""
-    if any(x.study_level for x in chosen):
-        return None
-    total = exam.event_count
+    """None when the exam (of ``total`` counted events) covers the quantity, else the
+    reason it does not."""
+    for x in chosen:
+        if x.study_level:
+            return None
     if not chosen:
         if not total:
             return "no counted irradiation event"
@@ -280,7 +290,8 @@ def summarise(
                     organ_rows[x.organ].append(x)
                     if x.organ not in meanings:
                         meanings[x.organ] = x.organ_meaning or x.organ
-        why = _coverage(exam, mine, e_what, _EFFECTIVE, wanted)
+        counted = exam.event_count
+        why = _coverage(exam, counted, mine, e_what, _EFFECTIVE, wanted)
         if why is None:
             covered_e += 1
         else:
@@ -300,7 +311,7 @@ def summarise(
         )
         # an exam covers organ doses when every counted event has organ-dose estimates: the
         # model decides which organs it can estimate for an event (in-field and scatter organs)
-        gap = _coverage(exam, organ_x, "organ-dose estimates", _ORGAN)
+        gap = _coverage(exam, counted, organ_x, "organ-dose estimates", _ORGAN)
         if gap is not None:
             organ_missing.append(MissingExam(uid, exam.study_date, modality, gap))
         _add_indicators(exam, sums)
@@ -360,13 +371,20 @@ _INDICATORS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
+#: (name, position in an EventRecord, modality or None) of every device indicator
+_INDICATOR_FIELDS = tuple(
+    (name, EventRecord._fields.index(name), only) for name, (_, _, only) in _INDICATORS.items()
+)
+
+
 def _add_indicators(exam: ExamRecord, sums: dict[str, list[float]]) -> None:
     """Add the exam's counted events' indicators to ``sums`` (value, exams reporting it)."""
-    for name, (_, _, only) in _INDICATORS.items():
+    events = exam.events
+    for name, at, only in _INDICATOR_FIELDS:
         found = False
         value = 0.0
-        for e in exam.events:
-            v = getattr(e, name)
+        for e in events:
+            v = cast(float | None, e[at])  # an indicator field of the EventRecord
             if v is not None and (only is None or e.modality == only):
                 found = True
                 value += v

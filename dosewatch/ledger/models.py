@@ -272,6 +272,19 @@ class EventRow(Base):
     radiopharmaceutical: Mapped[str | None] = mapped_column(String(200))
 
 
+#: the estimate columns that the cumulative view's grouped read touches besides ``study_id``
+#: (:mod:`dosewatch.cumulative.records`): INCLUDEd in the partial index ``ix_estimate_view``
+ESTIMATE_VIEW_INCLUDE = (
+    "report_id",
+    "event_id",
+    "group_id",
+    "quantity",
+    "id",
+    "value",
+    "uncertainty_pct",
+)
+
+
 class EstimateRow(Base):
     """One estimate of an organ-dose model, for an event or a whole study.
 
@@ -291,6 +304,14 @@ class EstimateRow(Base):
             "study_id",
             "slot_key",
             unique=True,
+            sqlite_where=text("current"),
+            postgresql_where=text("current"),
+        ),
+        # the cumulative view's grouped read as an index-only scan (migration cumview_02)
+        Index(
+            "ix_estimate_view",
+            "study_id",
+            postgresql_include=list(ESTIMATE_VIEW_INCLUDE),
             sqlite_where=text("current"),
             postgresql_where=text("current"),
         ),

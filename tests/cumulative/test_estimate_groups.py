@@ -11,7 +11,8 @@ from datetime import datetime
 import psycopg
 import pytest
 from alembic import command
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Column, Engine, func, select, text
+from sqlalchemy.sql import visitors
 
 from dosewatch import synth
 from dosewatch.cumulative import records
@@ -22,6 +23,7 @@ from dosewatch.ledger.identity import SourceInfo
 from dosewatch.ledger.models import (
     ESTIMATE_GROUP_COLUMNS,
     ESTIMATE_GROUP_OPTIONAL,
+    ESTIMATE_VIEW_INCLUDE,
     EstimateGroup,
     EstimateRow,
     Person,
@@ -132,7 +134,7 @@ def test_the_grouped_read_equals_the_column_read(
     executed: list[set[int]] = []
     real = records._descriptors
 
-    def spy(db: object, groups: set[int]) -> dict[int, tuple[object, ...]]:
+    def spy(db: object, groups: set[int]) -> dict[int, records._Described]:
         executed.append(groups)
         return real(db, groups)
 
@@ -218,3 +220,25 @@ def test_the_migration_backfills_existing_estimates(ingestor: Ingestor, backend:
     assert total >= 20
     assert missing == (total if backend == "sqlite" else 0)
     assert _exams(ingestor.engine) == before
+
+
+def test_the_view_index_covers_the_grouped_read(ingestor: Ingestor, backend: str) -> None:
+    """``ix_estimate_view`` (migration ``cumview_02``) holds every estimate column that the
+    grouped read of the view touches, so that PostgreSQL answers it from the index alone; a
+    column added to the read without being added to the index fails here."""
+    table = EstimateRow.__table__
+    touched = {
+        e.name
+        for e in visitors.iterate(records._GROUPED)
+        if isinstance(e, Column) and e.table is table
+    }
+    assert {"study_id", "current", "value", "uncertainty_pct", "group_id", "quantity"} <= touched
+    assert touched - {"study_id", "current"} <= set(ESTIMATE_VIEW_INCLUDE)
+    if backend != "postgresql":
+        return
+    with ingestor.engine.connect() as db:
+        definition = db.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_estimate_view'")
+        ).scalar_one()
+    included = ", ".join(ESTIMATE_VIEW_INCLUDE)
+    assert definition.endswith(f"(study_id) INCLUDE ({included}) WHERE current")

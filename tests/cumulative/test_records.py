@@ -233,21 +233,21 @@ def test_records_are_ordered_and_a_missing_region_or_basis_sorts_first() -> None
     nm = ev._replace(radionuclide="SCT:35321007")
     assert sorted([nm, ev, bare], key=records._event_order) == [bare, ev, nm]
     base = records.EstimateRecord(
-        False,
-        "CT",
-        "effective_dose",
-        None,
-        None,
-        "ICRP60",
-        1.0,
-        "mSv",
-        30.0,
-        "m",
-        "1",
-        "t",
-        "model",
-        False,
-        False,
+        study_level=False,
+        modality="CT",
+        quantity="effective_dose",
+        organ=None,
+        organ_meaning=None,
+        basis="ICRP60",
+        unit="mSv",
+        model_id="m",
+        model_version="1",
+        table_version="t",
+        origin="model",
+        indicative=False,
+        upper_bound=False,
+        value=1.0,
+        uncertainty_pct=30.0,
     )
     e103 = base._replace(basis="ICRP103", value=2.0)
     nobasis = base._replace(basis=None, value=3.0)
