@@ -5,7 +5,10 @@ Only what the ledger counts is read: ``current`` estimates (one per slot, see
 and per *group* — events of one modality, kind, target region and radionuclide; estimates of
 one quantity, organ, basis, model (id, version, tables), origin and flags — so a person with
 500 exams of 4 events is a few rows per exam, not one Python object per event and estimate
-(the view's cost was those objects). A group's uncertainty is the value-weighted mean of its
+(the view's cost was those objects). On PostgreSQL those per-exam sums are kept by the
+database as estimates are written (:class:`~dosewatch.ledger.models.EstimateSum`, migration
+``cumview_03``), so a view reads them instead of regrouping every estimate of the person;
+SQLite groups at each read. A group's uncertainty is the value-weighted mean of its
 members' relative uncertainties, which keeps :func:`dosewatch.cumulative.summary.propagate`
 exact (within one model uncertainties add linearly). Peak skin doses are never summed: each
 stays its own record. Completeness keeps the event keys: ``uncovered`` lists, per quantity
@@ -32,6 +35,7 @@ from dosewatch.ledger.models import (
     Establishment,
     EstimateGroup,
     EstimateRow,
+    EstimateSum,
     EventRow,
     ReportFinding,
     ReportRow,
@@ -248,8 +252,21 @@ _EVENTS = (
 )
 _ESTIMATES = _estimate_statement(with_event_modality=False, by_group=False)
 _ESTIMATES_BY_EVENT = _estimate_statement(with_event_modality=True, by_group=False)
-_GROUPED = _estimate_statement(with_event_modality=False, by_group=True)
 _GROUPED_BY_EVENT = _estimate_statement(with_event_modality=True, by_group=True)
+#: the sums that PostgreSQL keeps per study and group (migration ``cumview_03``), in the
+#: shape of a grouped read: study, report (study-level) or 0, group id (0: none), sums
+_SUMS = (
+    select(
+        EstimateSum.study_id,
+        EstimateSum.report_id,
+        EstimateSum.group_id,
+        EstimateSum.total,
+        EstimateSum.uncertainty_pct,
+        EstimateSum.n,
+    )
+    .join(Study, Study.id == EstimateSum.study_id)
+    .where(Study.person_id == bindparam("person_id"))
+)
 _REPORT_MODALITY = select(ReportRow.id, ReportRow.modality).where(
     ReportRow.id.in_(bindparam("reports", expanding=True))
 )
@@ -341,15 +358,16 @@ def _estimate_rows(db: Any, who: dict[str, int], mixed: set[int]) -> list[_Group
     """The person's counted estimates summed per exam and group (see :func:`exams`).
 
     Estimates of a study in ``mixed`` (events of several modalities) are read again with
-    their event's modality. On PostgreSQL the groups are the database's ``group_id``; a row
-    without one (which the trigger of ``cumview_01`` rules out) sends the whole read down the
+    their event's modality. On PostgreSQL the sums are those the database keeps per study
+    and ``group_id`` (:class:`~dosewatch.ledger.models.EstimateSum`); an estimate without a
+    group id (which the trigger of ``cumview_01`` rules out) sends the whole read down the
     descriptor-column path, so that nothing is ever dropped.
     """
     if db.dialect.name == "postgresql":
-        rows = db.execute(_GROUPED, who).all()
+        rows = db.execute(_SUMS, who).all()
         again = db.execute(_GROUPED_BY_EVENT, {"studies": sorted(mixed)}).all() if mixed else []
         groups = {row[2] for row in rows} | {row[2] for row in again}
-        if None not in groups:
+        if 0 not in groups and None not in groups:
             known = _descriptors(db, groups) if groups else {}
             out: list[_Grouped] = [
                 (row[0], row[1], known[row[2]], None, _sums(row))

@@ -398,6 +398,32 @@ class EstimateGroup(Base):
     upper_bound: Mapped[bool] = mapped_column(Boolean)
 
 
+class EstimateSum(Base):
+    """A study's counted estimates summed per group, kept by PostgreSQL (migration
+    ``cumview_03``) for the cumulative view, which then reads a few rows per exam instead of
+    aggregating every estimate row of the person at each call.
+
+    Statement-level triggers on ``estimate`` (insert, update, delete) recompute the rows of
+    every study a statement touched, from the counted (``current``) estimates, under the
+    study's row lock: every writer keeps it right, bulk SQL included, and a sum is always a
+    fresh sum (never incremented, so no rounding drift). One row per (study, report of a
+    study-level group or 0, :class:`EstimateGroup` or 0 for a row without one, estimate id
+    of a peak skin dose or 0: peak skin doses are never added). ``uncertainty_pct`` is the
+    value-weighted mean of the members' (their largest for a zero-magnitude group). Empty on
+    SQLite, whose view aggregates the estimates at each call.
+    """
+
+    __tablename__ = "estimate_sum"
+
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    psd_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    total: Mapped[float] = mapped_column(Float)
+    uncertainty_pct: Mapped[float] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 # --------------------------------------------------------------------------- bad input, audit
 
 

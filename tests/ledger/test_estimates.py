@@ -20,11 +20,12 @@ from dosewatch.domain.estimate import EstimateQuantity
 from dosewatch.domain.report import CtIrradiationEvent, DoseModality, DoseReport, SourceKind
 from dosewatch.ingest.pipeline import Ingestor, Prepared, estimate_report, prepare_bytes
 from dosewatch.ledger import dedup
+from dosewatch.ledger import estimates as estimate_ledger
 from dosewatch.ledger.db import session_factory, transaction
 from dosewatch.ledger.estimate_models import EstimateInputRow
 from dosewatch.ledger.estimates import Selection
 from dosewatch.ledger.models import EstimateRow, EventRow
-from tests.ledger.builders import ct_event, prepared, report
+from tests.ledger.builders import ct_event, prepared, report, source
 from tests.ledger.test_rules import run, same_in_every_order
 
 DATA = Path(__file__).parents[1] / "data"
@@ -214,3 +215,29 @@ def test_estimation_keys_match_the_stored_event_keys() -> None:
     assert [e.irradiation_event_uid for e in keyed.events] == list(keys)
     assert r.events[0].irradiation_event_uid is None  # the report itself is unchanged
     assert keyed.modality is DoseModality.CT
+
+
+def test_an_election_written_in_chunks_is_written_whole(
+    make_ingestor: Callable[[], Ingestor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the election's UPDATE ... FROM (VALUES ...) is cut into chunks
+    (``_ELECTION_CHUNK`` rows; SQLite writes one executemany): with chunks of 2 rows, every
+    estimate gets the same selection, reason and counted flag as with one statement per
+    step, and each event's E still counts once."""
+    a = report("1.1", "2.1", (chest("9.1", 400), chest("9.2", 300, 2)))
+    b = report("1.2", "2.1", (chest("9.2", 300, 2), chest("9.3", 200, 4)))
+
+    def elected(ledger: Ingestor) -> list[tuple[str, bool, str, str]]:
+        rows = estimate_rows(ledger)
+        return sorted((r.slot_key, r.current, r.selection, r.selection_reason) for r in rows)
+
+    whole = make_ingestor()
+    for item in (with_estimates(a), with_estimates(b)):
+        whole.record(item, source("EST_A"))
+    monkeypatch.setattr(estimate_ledger, "_ELECTION_CHUNK", 2)
+    chunked = make_ingestor()
+    for item in (with_estimates(a), with_estimates(b)):
+        chunked.record(item, source("EST_A"))
+    assert len(elected(chunked)) > 2 * 2  # more than two chunks to write
+    assert elected(chunked) == elected(whole)
+    assert sorted(counted_effective(chunked)) == ["9.1", "9.2", "9.3"]

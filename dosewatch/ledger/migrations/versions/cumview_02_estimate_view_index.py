@@ -1,13 +1,15 @@
-"""estimate view index: the cumulative view reads a person's counted estimates from the index
+"""estimate view index: a person's counted estimates grouped per study from the index alone
 
-The view sums, per study, the counted (``current``) estimates of the person's studies by
-group (``dosewatch.cumulative.records``). On PostgreSQL a partial index on
-``estimate(study_id) WHERE current`` that INCLUDEs every column the grouped read touches
-(report, event, group id, quantity, id, value, uncertainty) makes that read an index-only
-scan: no heap page of the wide ``estimate`` rows (method text, inputs JSON) is visited.
-Measured on the bench ledger (1,000,000 events; ``bench/cumulative.py``): the grouped read
-of 8,000 rows took 11-15 ms with it against 17-18 ms without, interleaved. SQLite has no
-INCLUDE: it gets the same partial index on ``study_id`` alone.
+The cumulative view groups, per study, the counted (``current``) estimates of a person's
+studies (``dosewatch.cumulative.records``; since ``cumview_03`` the database keeps those
+sums and regroups a study when its estimates change, with the same grouped read). On
+PostgreSQL a partial index on ``estimate(study_id) WHERE current`` that INCLUDEs every
+column the grouped read touches (report, event, group id, quantity, id, value,
+uncertainty) makes it an index-only scan: no heap page of the wide ``estimate`` rows
+(method text, inputs JSON) is visited. Measured on the bench ledger (1,000,000 events;
+``bench/cumulative.py``): the grouped read of a 500-exam person's 8,000 rows took 11-15 ms
+with it against 17-18 ms without, interleaved. SQLite has no INCLUDE: it gets the same
+partial index on ``study_id`` alone.
 
 Revision ID: cumview_02
 Revises: cumview_01
