@@ -8,7 +8,10 @@
    would take hours on this machine); the measured person's rows have the shape ingest writes
    (counted events, one current E and three organ doses per event).
 2. **Alert overhead**: the same synthetic objects ingested (SQLite) with and without the
-   alert hook, interleaved; ratio of the times.
+   alert hook into two ledgers, object by object in alternating order; the median of the
+   rounds' ratios.
+3. **Cost of the kept sums** (``estimate_sum``, migration ``cumview_03``) to PostgreSQL
+   ingest: one ledger, its triggers switched on and off every two objects.
 
 ``python -m bench.cumulative [--events N] [--write BENCHMARKS.md]`` — the section
 ``## Cumulative`` of the file is replaced (other sections untouched).
@@ -209,8 +212,8 @@ def time_view(url: str, calls: int) -> dict[str, float]:
     }
 
 
-def alert_overhead(reports: int, rounds: int) -> dict[str, float]:
-    """Ingest ``reports`` CT RDSRs of 20 persons with and without the alert hook (SQLite)."""
+def _ct_objects(reports: int) -> list[bytes]:
+    """``reports`` CT RDSRs of 3 events each, for 20 persons, a day apart."""
     objects = []
     for i in range(reports):
         header = synth.Header(
@@ -228,6 +231,53 @@ def alert_overhead(reports: int, rounds: int) -> dict[str, float]:
             )
         )
         objects.append(synth.ct_report_bytes(spec, header))
+    return objects
+
+
+SUMS_DB = "dosewatch_bench_sums"
+_SUM_TRIGGERS = ("estimate_sum_insert", "estimate_sum_update", "estimate_sum_delete")
+
+
+def sum_trigger_cost(reports: int) -> dict[str, float]:
+    """What keeping ``estimate_sum`` (migration ``cumview_03``) adds to PostgreSQL ingest:
+    ``reports`` CT RDSRs ingested into one fresh ledger, the triggers switched on and off
+    every two objects (the same ledger growing under both arms); median per object."""
+    _psql(f"DROP DATABASE IF EXISTS {SUMS_DB}")
+    _psql(f"CREATE DATABASE {SUMS_DB}")
+    url = f"{PG}/{SUMS_DB}"
+    engine = make_engine(url)
+    upgrade(engine)
+    spent: dict[str, list[float]] = {"on": [], "off": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), database_url=url, pseudonym_key="k")
+        ingestor = Ingestor(settings, engine)
+        for n, data in enumerate(_ct_objects(reports)):
+            mode = "on" if (n // 2) % 2 == 0 else "off"
+            if n % 2 == 0:
+                switch = "ENABLE" if mode == "on" else "DISABLE"
+                with engine.begin() as connection:
+                    for trigger in _SUM_TRIGGERS:
+                        connection.execute(text(f"ALTER TABLE estimate {switch} TRIGGER {trigger}"))
+            t0 = time.perf_counter()
+            ingestor.ingest_bytes(data, SourceInfo(f"s{n}"))
+            spent[mode].append(time.perf_counter() - t0)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT count(*) FROM estimate")).scalar_one()
+    engine.dispose()
+    _psql(f"DROP DATABASE IF EXISTS {SUMS_DB}")
+    on, off = statistics.median(spent["on"][4:]), statistics.median(spent["off"][4:])
+    return {
+        "reports": float(reports),
+        "estimates": float(rows),
+        "on_ms": 1000.0 * on,
+        "off_ms": 1000.0 * off,
+        "overhead_pct": 100.0 * (on - off) / off,
+    }
+
+
+def alert_overhead(reports: int, rounds: int) -> dict[str, float]:
+    """Ingest ``reports`` CT RDSRs of 20 persons with and without the alert hook (SQLite)."""
+    objects = _ct_objects(reports)
     times: dict[str, list[float]] = {"without": [], "with": []}
     hook_s: list[float] = []
 
@@ -283,7 +333,9 @@ def alert_overhead(reports: int, rounds: int) -> dict[str, float]:
     }
 
 
-def render(view: dict[str, float], alert: dict[str, float], load: float) -> str:
+def render(
+    view: dict[str, float], alert: dict[str, float], sums: dict[str, float], load: float
+) -> str:
     return "\n".join(
         [
             SECTION,
@@ -305,6 +357,10 @@ def render(view: dict[str, float], alert: dict[str, float], load: float) -> str:
             f"**{alert['overhead_pct']:+.1f} %** | <= 10 % |",
             f"| the alert hook's own time in the same runs, over the ingest without it | "
             f"**{alert['hook_pct']:.1f} %** | | | <= 10 % |",
+            f"| PostgreSQL ingest of {int(sums['reports'])} CT RDSRs "
+            f"({int(sums['estimates']):,} estimates) with the `estimate_sum` triggers, median "
+            f"per object | {sums['on_ms']:.1f} ms | triggers off (switched every 2 objects): "
+            f"{sums['off_ms']:.1f} ms | **{sums['overhead_pct']:+.1f} %** | |",
             "",
             f"The view is timed over {int(view['calls'])} calls as a service process serves "
             "it: start-up objects frozen (`dosewatch.gc_policy`, as `dosewatch serve` does), "
@@ -316,7 +372,10 @@ def render(view: dict[str, float], alert: dict[str, float], load: float) -> str:
             "`--rebuild` to redo); the measured person's rows have ingest's shape (4 counted "
             "events per exam, one current E and three organ doses per event). The alert "
             "overhead ingests with the NRD hook in both arms (the CLI's configuration); only "
-            "the alert hook differs.",
+            "the alert hook differs. On PostgreSQL the view reads the per-study sums that the "
+            "database keeps as estimates are written (`estimate_sum`, statement triggers of "
+            "migration `cumview_03`), not the person's 8,000 estimate rows; the sums' triggers "
+            "are switched off in the last row's other arm only.",
             "",
         ]
     )
@@ -328,6 +387,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--reports", type=int, default=120)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sum-reports", type=int, default=160)
     parser.add_argument("--write", type=Path)
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the ledger")
     parser.add_argument("--view-only", action="store_true", help="skip the alert overhead")
@@ -339,7 +399,8 @@ def main() -> None:
         print(view)
         return
     alert = alert_overhead(args.reports, args.rounds)
-    section = render(view, alert, load)
+    sums = sum_trigger_cost(args.sum_reports)
+    section = render(view, alert, sums, load)
     print(section)
     if args.write:
         old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
