@@ -256,7 +256,10 @@ def test_the_view_index_covers_the_grouped_read(ingestor: Ingestor, backend: str
         return
     with ingestor.engine.connect() as db:
         definition = db.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_estimate_view'")
+            text(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_estimate_view' "
+                "AND schemaname = current_schema()"
+            )
         ).scalar_one()
     included = ", ".join(ESTIMATE_VIEW_INCLUDE)
     assert definition.endswith(f"(study_id) INCLUDE ({included}) WHERE current")
