@@ -290,6 +290,10 @@ def test_an_event_repeated_in_one_object_keeps_its_first_values() -> None:
     incoming, repeated = dedup.incoming_events(report("1.1", "9.1", (first, again)))
     assert repeated == ["5.1"]
     assert [(e.key, e.values["dlp_mgy_cm"]) for e in incoming] == [("5.1", 100.0)]
+    # the events after a repeat are still read
+    after = ct_event("5.2", 20.0, 3)
+    incoming, repeated = dedup.incoming_events(report("1.1", "9.1", (first, again, after)))
+    assert (repeated, [e.key for e in incoming]) == (["5.1"], ["5.1", "5.2"])
     assert dedup.estimation_keys(report("1.1", "9.1", (first, again, first))) == (
         "5.1",
         "5.1#repeated-1",
@@ -606,3 +610,14 @@ def test_stored_is_cut_reads_the_parser_findings_of_that_report(
         assert dedup.stored_is_cut(session, ids["1.1"])
         assert not dedup.stored_is_cut(session, ids["1.2"])
         assert not dedup.stored_is_cut(session, ids["1.3"])
+
+
+def test_a_code_sent_as_text_is_stored_cut_to_its_column() -> None:
+    # EventRow.event_type/target_region/laterality/radionuclide are String(80)
+    assert dedup._code("T" * 100) == "T" * 80
+    assert dedup._code("SCT:1") == "SCT:1"
+    assert dedup._code(None) is None
+    assert dedup._code(codes.LEFT) == "SCT:7771000"
+    assert dedup._text("a" * 300) == "a" * 200
+    assert dedup._text("a" * 300, 10) == "a" * 10
+    assert dedup._text(None) is None
