@@ -604,3 +604,57 @@ def test_unlink_refusals(session: Session) -> None:
             identity.unlink_identifier(session, KEY, identifier_id, reason, "x")
         assert str(refused.value) == message
     assert _audits(session) == []
+
+
+def test_establishment_code_strips_only_separators() -> None:
+    assert identity.establishment_code_of("Xenon X") == "XENON_X"
+    assert identity.establishment_code_of("_x_") == "X"
+
+
+def test_each_unlink_gets_a_new_pseudonym(session: Session) -> None:
+    a, b, c, identifier_ids = _three_persons(session)
+    identity.link_persons(session, a, b, "r", "x")
+    identity.link_persons(session, a, c, "r", "x")
+    # two identifiers of one issuer, then the same identifier twice (re-linked in between)
+    first = identity.unlink_identifier(session, KEY, identifier_ids[1], "r", "x")
+    second = identity.unlink_identifier(session, KEY, identifier_ids[2], "r", "x")
+    identity.link_persons(session, a, first, "r", "x")
+    third = identity.unlink_identifier(session, KEY, identifier_ids[1], "r", "x")
+    session.flush()
+    pseudonyms = list(session.scalars(select(Person.pseudonym)))
+    assert len(pseudonyms) == len(set(pseudonyms)) == 6
+    assert len({first, second, third, a}) == 4
+
+
+def test_unlink_moves_only_the_studies_of_the_identifiers_person(session: Session) -> None:
+    # person B: INS 185 and local L1; person A: INS 184. An object with INS 184 and L1 is
+    # recorded under A (the INS wins) through the local identifier L1, which is B's.
+    est = identity.establishment_for_alias(session, "explicit", "E")
+    pairs = {}
+    for study, facts in (
+        ("9.1", PatientFacts(patient_id=_pid("184", issuer=NIR))),
+        (
+            "9.2",
+            PatientFacts(patient_id=_pid("L1", issuer="H"), other_ids=(_pid("185", issuer=NIR),)),
+        ),
+        (
+            "9.3",
+            PatientFacts(patient_id=_pid("L1", issuer="H"), other_ids=(_pid("184", issuer=NIR),)),
+        ),
+    ):
+        person_id, identifier_id = identity.resolve_person(session, KEY, facts, "E", study, [])
+        pairs[study] = (person_id, identifier_id)
+        session.add(
+            Study(
+                study_instance_uid=study,
+                person_id=person_id,
+                identifier_id=identifier_id,
+                establishment_id=est.id,
+                created_at=datetime.now(UTC),
+            )
+        )
+    session.flush()
+    a, b = pairs["9.1"][0], pairs["9.2"][0]
+    assert a != b and pairs["9.3"] == (a, pairs["9.2"][1])  # linked through B's identifier
+    new = identity.unlink_identifier(session, KEY, pairs["9.2"][1], "wrong", "x")
+    assert _person_of_studies(session) == {"9.1": a, "9.2": new, "9.3": a}
