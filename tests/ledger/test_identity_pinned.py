@@ -658,3 +658,22 @@ def test_unlink_moves_only_the_studies_of_the_identifiers_person(session: Sessio
     assert a != b and pairs["9.3"] == (a, pairs["9.2"][1])  # linked through B's identifier
     new = identity.unlink_identifier(session, KEY, pairs["9.2"][1], "wrong", "x")
     assert _person_of_studies(session) == {"9.1": a, "9.2": new, "9.3": a}
+
+
+def test_an_alias_is_looked_up_by_kind_and_value(session: Session, tmp_path: Path) -> None:
+    explicit = identity.establishment_for_alias(session, "explicit", "est a")
+    named = identity.establishment_for_alias(session, "institution_name", "est a")
+    assert (explicit.code, explicit.name) == ("est a", None)
+    assert (named.code, named.name) == ("EST_A", "est a")
+    assert identity.establishment_for_alias(session, "explicit", "est a").id == explicit.id
+
+
+def test_the_key_file_is_made_in_a_new_or_existing_data_directory(tmp_path: Path) -> None:
+    nested = Settings(
+        data_dir=tmp_path / "a" / "b" / "d", database_url="sqlite://", pseudonym_key=None
+    )
+    assert len(identity.pseudonym_key(nested)) == 64
+    existing = tmp_path / "e"
+    existing.mkdir()
+    there = Settings(data_dir=existing, database_url="sqlite://", pseudonym_key=None)
+    assert len(identity.pseudonym_key(there)) == 64
