@@ -677,3 +677,13 @@ def test_the_key_file_is_made_in_a_new_or_existing_data_directory(tmp_path: Path
     existing.mkdir()
     there = Settings(data_dir=existing, database_url="sqlite://", pseudonym_key=None)
     assert len(identity.pseudonym_key(there)) == 64
+
+
+def test_an_ins_patient_id_comes_before_the_other_ids() -> None:
+    facts = PatientFacts(
+        patient_id=_pid("184", issuer=NIR), other_ids=(_pid("185", issuer_universal_id=NIR),)
+    )
+    assert identity.qualified_ids(facts, "E", "9.1") == [
+        QualifiedId(f"INS:{NIR}", "184", "ins"),
+        QualifiedId(f"INS:{NIR}", "185", "ins"),
+    ]
