@@ -291,3 +291,9 @@ def test_rule_for_takes_the_override_else_the_default() -> None:
     with pytest.raises(InvalidValueError, match=r"^alert rule z has no default row$"):
         rule_for((default, local, other), "z", "EST_A")
     assert rule_for((local, default), "r", "EST_A") is local
+
+
+def test_the_first_colon_splits_from_and_to() -> None:
+    with pytest.raises(InvalidValueError) as refused:
+        parse_window("2026-01-01:x:2026-01-02", TODAY)
+    assert "'x:2026-01-02'" in str(refused.value)
