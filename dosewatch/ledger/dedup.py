@@ -46,7 +46,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,10 +123,6 @@ def _num(quantity: Quantity | None, unit: str) -> float | None:
         return None
     value = quantity.value_in(unit)
     return value if math.isfinite(value) else None
-
-
-def _first(values: Sequence[Quantity]) -> Quantity | None:
-    return values[0] if values else None
 
 
 def _code(code: object) -> str | None:
