@@ -151,3 +151,11 @@ def test_identical_beams_are_merged_and_add() -> None:
 def test_no_beam_gives_zero() -> None:
     assert peak_skin_dose_gy([], 1.0, 1.0) == 0.0
     assert point_doses([], 1.0, 1.0) == [0.0] * 720
+
+
+def test_the_central_ray_is_in_the_field_down_to_a_pinhole() -> None:
+    # in this model a point's dose does not depend on the field size: as the field shrinks to
+    # nothing (a collimated area of 0) the central-ray point keeps its inverse-square dose
+    doses = point_doses([_beam(side=0.0)], 1.0, 1.0)
+    assert [i for i, d in enumerate(doses) if d > 0] == [_point_index(0.0, -B)]
+    assert max(doses) == pytest.approx((60.0 / 64.0) ** 2)
