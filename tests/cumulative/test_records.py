@@ -369,3 +369,14 @@ def test_a_mixed_study_beside_a_plain_one_loses_nothing_and_exams_go_by_date(
         pytest.approx(K_CHEST * 500.0)
     ]
     assert len([x for x in plain.estimates if x.quantity == "organ_dose"]) >= 20
+
+
+def test_refusals_are_ordered_by_event_then_quantity_then_reason() -> None:
+    """An exam's refusals: the study's own (no event key) first, then by event key, then by
+    quantity, then by reason — whatever order the ledger returns them in."""
+    study = (None, "organ_dose", "z: no model")
+    e1_effective = ("2.25.1", "effective_dose", "y: no DLP")
+    e1_organ = ("2.25.1", "organ_dose", "a: no region")
+    e2_any = ("2.25.2", "any", "b: not a CT")
+    rows = [e2_any, e1_organ, study, e1_effective]
+    assert sorted(rows, key=records._refusal_order) == [study, e1_effective, e1_organ, e2_any]
