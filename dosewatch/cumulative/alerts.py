@@ -38,6 +38,7 @@ from dosewatch.domain.regions import BodyRegion
 from dosewatch.ledger import identity
 from dosewatch.ledger.alert_models import AlertRow
 from dosewatch.ledger.estimate_models import EstimateInputRow
+from dosewatch.ledger.estimates import INPUTS_OWNER
 from dosewatch.ledger.models import (
     Establishment,
     EstimateRow,
@@ -165,7 +166,7 @@ def _facts_statement(organs: tuple[str, ...]) -> Select[Any]:
 def _regions_statement() -> Select[int, str | None]:
     return (
         select(EstimateRow.study_id, EstimateInputRow.text)
-        .join(EstimateInputRow, EstimateInputRow.estimate_id == EstimateRow.id)
+        .join(EstimateInputRow, EstimateInputRow.estimate_id == INPUTS_OWNER)
         .join(Study, Study.id == EstimateRow.study_id)
         .where(
             Study.person_id == bindparam("person_id"),

@@ -256,8 +256,7 @@ def recompute_report(
         row.selection = estimate_ledger.Selection.REPLACED.value
         row.selection_reason = _why_replaced(row, by_key, run_id)
     session.flush()  # the replaced rows leave their slots before the new ones are elected
-    estimate_ledger.add(session, report, study.id, add, inputs_json)
-    estimate_ledger.elect(session, study.id)
+    estimate_ledger.record(session, report, study.id, add, inputs_json)
     if on_changed is not None and study.person_id is not None:
         on_changed(session, study.person_id)
     log.info(

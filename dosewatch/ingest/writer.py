@@ -237,8 +237,7 @@ class ReportWriter:
             model=prepared.estimate_findings,
             ledger=findings,
         )
-        estimate_ledger.add(session, row, study.id, prepared.estimates, inputs_json)
-        estimate_ledger.elect(session, study.id)
+        estimate_ledger.record(session, row, study.id, prepared.estimates, inputs_json)
         return Outcome("recorded", sop_uid, superseded)
 
     def _resent(
@@ -325,8 +324,7 @@ class ReportWriter:
         add_findings(
             session, stored.id, parser=prepared.result.findings, model=prepared.estimate_findings
         )
-        estimate_ledger.add(session, stored, study.id, prepared.estimates, inputs_json)
-        estimate_ledger.elect(session, study.id)
+        estimate_ledger.record(session, stored, study.id, prepared.estimates, inputs_json)
         return outcome
 
     def _retract(self, session: Session, stored: ReportRow) -> bool:

@@ -18,6 +18,8 @@ class EstimateInputRow(Base):
 
     Exactly what the model received: ``value`` + ``unit`` for a number, ``code_*`` for a
     coded concept (scheme, value, meaning), ``text`` when the model gave only words.
+    Estimates of one report with identical input lists share the rows of the first of them
+    (``EstimateRow.inputs_of_id``; join through ``dosewatch.ledger.estimates.INPUTS_OWNER``).
     """
 
     __tablename__ = "estimate_input"

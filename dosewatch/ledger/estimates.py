@@ -32,8 +32,9 @@ Rules, in order (each non-counted estimate records the first rule that excluded 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, cast
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import (
     Connection,
@@ -44,7 +45,7 @@ from sqlalchemy import (
     bindparam,
     column,
     delete,
-    insert,
+    func,
     select,
     update,
     values,
@@ -56,7 +57,7 @@ from dosewatch.domain import codes
 from dosewatch.domain.estimate import Estimate, EstimateOrigin, NotEstimated
 from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Finding
-from dosewatch.ledger import dedup
+from dosewatch.ledger import bulk, dedup
 from dosewatch.ledger.estimate_models import EstimateInputRow
 from dosewatch.ledger.models import EstimateRow, EventRow, ReportRow, ReportStatus
 
@@ -65,6 +66,9 @@ NOT_ESTIMATED = FindingCode.MODEL_NOT_ESTIMATED
 #: the tables behind the ORM classes, for the lean record path (Core statements, no ORM objects)
 ESTIMATE_TABLE = cast(Table, EstimateRow.__table__)
 ESTIMATE_INPUT_TABLE = cast(Table, EstimateInputRow.__table__)
+#: the estimate whose ``estimate_input`` rows are an estimate's inputs (its own, or those it
+#: shares: ``EstimateRow.inputs_of_id``): join ``EstimateInputRow.estimate_id == INPUTS_OWNER``
+INPUTS_OWNER = func.coalesce(EstimateRow.inputs_of_id, EstimateRow.id)
 #: the slot target of a study-level estimate (never an event key: those are UIDs, ``h:`` or ``#``)
 STUDY_TARGET = "study"
 
@@ -151,80 +155,186 @@ def typed_inputs(estimate: Estimate) -> list[dict[str, Any]]:
     return out
 
 
-def add(
+class _NewEstimate(NamedTuple):
+    """What the election reads of an estimate not yet written (a :class:`SlotRow`)."""
+
+    id: int
+    report_id: int
+    event_id: int | None
+    slot_key: str
+    origin: str
+    model_id: str
+    model_version: str
+    value: float
+
+
+#: the estimate columns :func:`record` writes, in this order (``group_id``: the database's)
+_INSERT_COLUMNS = (
+    "id",
+    "report_id",
+    "study_id",
+    "event_id",
+    "quantity",
+    "organ_scheme",
+    "organ_value",
+    "organ_meaning",
+    "value",
+    "unit",
+    "uncertainty_pct",
+    "model_id",
+    "model_version",
+    "table_version",
+    "basis",
+    "indicative",
+    "upper_bound",
+    "method",
+    "inputs",
+    "current",
+    "created_at",
+    "slot_key",
+    "origin",
+    "selection",
+    "selection_reason",
+    "inputs_of_id",
+)
+_CURRENT, _SELECTION, _REASON = (
+    _INSERT_COLUMNS.index(name) for name in ("current", "selection", "selection_reason")
+)
+#: the estimate_input columns :func:`record` writes (``id``: the database's)
+_INPUT_COLUMNS = (
+    "estimate_id",
+    "position",
+    "name",
+    "value",
+    "unit",
+    "code_scheme",
+    "code_value",
+    "code_meaning",
+    "text",
+    "assumed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Incoming:
+    """A report's estimates to store (see :func:`record`)."""
+
+    report: ReportRow
+    estimates: Sequence[Estimate]
+    inputs_json: Callable[[Estimate], Any]
+
+
+def record(
     session: Session,
     report: ReportRow,
     study_id: int,
     estimates: Sequence[Estimate],
-    inputs_json: Any,
+    inputs_json: Callable[[Estimate], Any],
 ) -> None:
-    """Store a report's estimates, none counted yet (:func:`elect` decides).
+    """Store a report's estimates and re-elect every slot of the study, in one pass.
+
+    The same outcome as storing them uncounted and then calling :func:`elect`, with each
+    new row written once, already with its election result: ids are reserved
+    (:func:`dosewatch.ledger.bulk.reserve_ids`), the election decided over the stored and
+    the new estimates together, then the stored ones leaving their slot are demoted, the
+    new rows inserted (one statement per table: the lean record path of issue 14), and the
+    stored ones entering a slot promoted — so the partial unique index holds after every
+    statement.
 
     ``Estimate.event_uid`` is the event's ledger key (``dedup.keyed_for_estimation``), so an
     event without a UID still gets its estimates; ``None`` marks a study-level estimate.
     """
-    if not estimates:
-        return
-    keys = {e.event_uid for e in estimates if e.event_uid}
-    event_ids = (
-        dict(
-            session.execute(
-                select(EventRow.event_key, EventRow.id).where(
-                    EventRow.study_id == study_id, EventRow.event_key.in_(keys)
-                )
-            ).all()
-        )
-        if keys
-        else {}
-    )
-    rows: list[dict[str, Any]] = []
-    for estimate in estimates:
+    _elect(session, study_id, _Incoming(report, estimates, inputs_json) if estimates else None)
+
+
+def _new_rows(
+    incoming: _Incoming, study_id: int, ids: Sequence[int], event_ids: dict[str, int]
+) -> tuple[list[_NewEstimate], list[list[Any]], list[tuple[Any, ...]]]:
+    """The election view, the estimate columns (in :data:`_INSERT_COLUMNS` order) and the
+    ``estimate_input`` rows (in :data:`_INPUT_COLUMNS` order) of new estimates.
+
+    Estimates with identical input lists share one set of rows: the first of them owns the
+    rows, the others name it in ``inputs_of_id``.
+    """
+    report = incoming.report
+    slots: list[_NewEstimate] = []
+    rows: list[list[Any]] = []
+    inputs: list[tuple[Any, ...]] = []
+    owners: dict[tuple[tuple[Any, ...], ...], int] = {}
+    for estimate_id, estimate in zip(ids, incoming.estimates, strict=True):
         organ = estimate.organ
         basis = None if estimate.basis is None else estimate.basis.value
         target = estimate.event_uid or STUDY_TARGET
-        rows.append(
-            {
-                "report_id": report.id,
-                "study_id": study_id,
-                "event_id": event_ids.get(estimate.event_uid) if estimate.event_uid else None,
-                "quantity": estimate.quantity.value,
-                "organ_scheme": None if organ is None else organ.scheme_designator,
-                "organ_value": None if organ is None else organ.value,
-                "organ_meaning": None if organ is None else organ.meaning[:200],
-                "value": estimate.value.value,
-                "unit": estimate.value.unit,
-                "uncertainty_pct": estimate.uncertainty_pct,
-                "model_id": estimate.model_id,
-                "model_version": estimate.model_version,
-                "table_version": estimate.table_version,
-                "basis": basis,
-                "indicative": estimate.indicative,
-                "upper_bound": estimate.upper_bound,
-                "method": estimate.method,
-                "inputs": inputs_json(estimate),
-                "current": False,
-                "created_at": report.received_at,
-                "slot_key": slot_key(
-                    target[:80], estimate.quantity.value, codes.code_str(organ), basis
-                ),
-                "origin": estimate.origin.value,
-                "selection": Selection.ALTERNATIVE.value,
-                "selection_reason": "not yet elected",
-            }
+        event_id = event_ids.get(estimate.event_uid) if estimate.event_uid else None
+        quantity = estimate.quantity.value
+        key = slot_key(target[:80], quantity, codes.code_str(organ), basis)
+        origin = estimate.origin.value
+        value = estimate.value.value
+        listed = _input_values(estimate)
+        owner = owners.setdefault(listed, estimate_id) if listed else estimate_id
+        if owner == estimate_id:
+            inputs.extend((estimate_id, *values) for values in listed)
+        slots.append(
+            _NewEstimate(
+                estimate_id,
+                report.id,
+                event_id,
+                key,
+                origin,
+                estimate.model_id,
+                estimate.model_version,
+                value,
+            )
         )
-    # The lean record path (issue 14): one multi-row INSERT ... RETURNING for the estimates,
-    # one executemany for their inputs — no ORM objects, no per-row flush.
-    table = ESTIMATE_TABLE
-    ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    ).all()
-    inputs = [
-        {"estimate_id": estimate_id, **values}
-        for estimate_id, estimate in zip(ids, estimates, strict=True)
+        rows.append(
+            [
+                estimate_id,
+                report.id,
+                study_id,
+                event_id,
+                quantity,
+                None if organ is None else organ.scheme_designator,
+                None if organ is None else organ.value,
+                None if organ is None else organ.meaning[:200],
+                value,
+                estimate.value.unit,
+                estimate.uncertainty_pct,
+                estimate.model_id,
+                estimate.model_version,
+                estimate.table_version,
+                basis,
+                estimate.indicative,
+                estimate.upper_bound,
+                estimate.method,
+                bulk.json_text(incoming.inputs_json(estimate)),
+                False,  # current, selection, selection_reason: set by the election
+                report.received_at,
+                key,
+                origin,
+                Selection.ALTERNATIVE.value,
+                "",
+                None if owner == estimate_id else owner,
+            ]
+        )
+    return slots, rows, inputs
+
+
+def _input_values(estimate: Estimate) -> tuple[tuple[Any, ...], ...]:
+    """The estimate's ``estimate_input`` rows without ``estimate_id`` (``_INPUT_COLUMNS[1:]``)."""
+    return tuple(
+        (
+            values["position"],
+            values["name"],
+            values["value"],
+            values["unit"],
+            values["code_scheme"],
+            values["code_value"],
+            values["code_meaning"],
+            values["text"],
+            values["assumed"],
+        )
         for values in typed_inputs(estimate)
-    ]
-    if inputs:
-        session.execute(insert(ESTIMATE_INPUT_TABLE), inputs)
+    )
 
 
 # --------------------------------------------------------------------------- election
@@ -379,6 +489,11 @@ def elect(session: Session, study_id: int) -> None:
     (PostgreSQL checks it per row). ORM instances of the
     changed estimates that the session holds are expired, so later reads see the new state.
     """
+    _elect(session, study_id, None)
+
+
+def _elect(session: Session, study_id: int, incoming: _Incoming | None) -> None:
+    """:func:`elect`, with the new estimates of :func:`record` (if any) written on the way."""
     session.flush()  # pending ORM changes (reports, events) before reading
     table = ESTIMATE_TABLE
     rows = session.execute(
@@ -387,7 +502,7 @@ def elect(session: Session, study_id: int) -> None:
             table.c.selection != Selection.REPLACED.value,
         )
     ).all()
-    if not rows:
+    if not rows and incoming is None:
         return
     reports = {
         r.id: r for r in session.scalars(select(ReportRow).where(ReportRow.study_id == study_id))
@@ -395,7 +510,14 @@ def elect(session: Session, study_id: int) -> None:
     events = {
         e.id: e for e in session.scalars(select(EventRow).where(EventRow.study_id == study_id))
     }
-    decisions = decide(rows, reports, events)
+    new_slots: list[_NewEstimate] = []
+    new_rows: list[list[Any]] = []
+    new_inputs: list[tuple[Any, ...]] = []
+    if incoming is not None:
+        ids = bulk.reserve_ids(session, table, len(incoming.estimates))
+        event_ids = {e.event_key: e.id for e in events.values()}
+        new_slots, new_rows, new_inputs = _new_rows(incoming, study_id, ids, event_ids)
+    decisions = decide([*rows, *new_slots], reports, events)
     demote: list[dict[str, Any]] = []
     promote: list[dict[str, Any]] = []
     relabel: list[dict[str, Any]] = []
@@ -408,16 +530,22 @@ def elect(session: Session, study_id: int) -> None:
             promote.append(change)
         elif row.selection != selection.value or row.selection_reason != reason:
             relabel.append(change)
-    if not (demote or promote or relabel):
-        return
     connection = session.connection()
     if demote:
         _write_election(connection, demote, current=False)
+    if incoming is not None:
+        for values, slot in zip(new_rows, new_slots, strict=True):
+            counted, selection, reason = decisions[slot.id]
+            values[_CURRENT], values[_SELECTION], values[_REASON] = counted, selection.value, reason
+        bulk.insert_rows(session, table, _INSERT_COLUMNS, new_rows)
+        bulk.insert_rows(session, ESTIMATE_INPUT_TABLE, _INPUT_COLUMNS, new_inputs)
     if relabel:
         _write_election(connection, relabel)
     if promote:
         _write_election(connection, promote, current=True)
     changed = {c["b_id"] for c in (*demote, *relabel, *promote)}
+    if not changed:
+        return
     for instance in list(session.identity_map.values()):
         if isinstance(instance, EstimateRow) and instance.id in changed:
             session.expire(instance)

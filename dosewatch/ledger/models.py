@@ -321,6 +321,15 @@ class EstimateRow(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("dose_report.id"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("irradiation_event.id"), index=True)
+    #: the estimate (of the same report) whose ``estimate_input`` rows are this one's too:
+    #: a CT event's ~30 organ doses share one input list (migration ``lean_01``, issue 14);
+    #: NULL = the estimate has its own rows. Read the inputs of an estimate through
+    #: :data:`dosewatch.ledger.estimates.INPUTS_OWNER`. No foreign key: both rows belong to
+    #: one report, written in one statement and deleted in one (``estimates.record``,
+    #: ``delete_for_report``; checked by ``tests/ledger/test_lean_record.py``); a
+    #: self-reference would cost PostgreSQL a check per row and stop SQLite dropping the
+    #: column on downgrade.
+    inputs_of_id: Mapped[int | None] = mapped_column(Integer)
     quantity: Mapped[str] = mapped_column(String(32))
     organ_scheme: Mapped[str | None] = mapped_column(String(16))
     organ_value: Mapped[str | None] = mapped_column(String(32))

@@ -177,7 +177,9 @@ def test_inputs_are_stored_typed(ingestor: Ingestor) -> None:
         inputs = {
             i.name: i
             for i in session.scalars(
-                select(EstimateInputRow).where(EstimateInputRow.estimate_id == e.id)
+                select(EstimateInputRow).where(
+                    EstimateInputRow.estimate_id == (e.inputs_of_id or e.id)
+                )
             )
         }
     activity = inputs["administered_activity"]
