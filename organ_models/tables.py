@@ -282,6 +282,12 @@ class ReferenceTable:
     name: str
     version: str
     rows: tuple[ReferenceRow, ...]
+    #: rows by the values of a set of columns, built on the first look-up by those columns
+    #: (a CT report asks the 3,000-row NCICT table ~10 times per event: a scan each time
+    #: cost more than the rest of the estimate)
+    _index: dict[tuple[str, ...], dict[tuple[str, ...], list[ReferenceRow]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def select(self, policy: ReferencePolicy, **criteria: str) -> list[ReferenceRow]:
         """Rows matching every ``column=value`` criterion that the policy admits."""
@@ -317,11 +323,15 @@ class ReferenceTable:
         raise ReferenceDataError(f"{self.name}: the value for {what} was not retrieved")
 
     def _matching(self, criteria: Mapping[str, str]) -> list[ReferenceRow]:
-        return [
-            row
-            for row in self.rows
-            if all(row.get(column) == wanted for column, wanted in criteria.items())
-        ]
+        """The rows whose ``column`` equals ``wanted`` for every criterion, in table order."""
+        columns = tuple(sorted(criteria))
+        index = self._index.get(columns)
+        if index is None:
+            index = {}
+            for row in self.rows:
+                index.setdefault(tuple(row.get(c) for c in columns), []).append(row)
+            self._index[columns] = index
+        return list(index.get(tuple(criteria[c] for c in columns), ()))
 
 
 def _parse_table(spec: TableSpec, text: str, version: str) -> ReferenceTable:
