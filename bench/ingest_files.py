@@ -86,6 +86,41 @@ def run_one(url: str, data_dir: Path, paths: list[Path]) -> dict[str, Any]:
     }
 
 
+LABELS = {
+    "siemens_ct_125_items": "Siemens CT RDSR, 125 items",
+    "philips_azurion_89_events": "Philips Azurion RDSR, 89 events",
+}
+
+
+def render_section(result: dict[str, Any]) -> str:
+    """The per-file ingest section of BENCHMARKS.md."""
+    title = "## Per-file ingest of two real objects (`python -m bench.ingest_files`, issue 14)"
+    if "error" in result:
+        return f"{title}\n\nFailed: {result['error']}\n"
+    lines = [
+        title,
+        "",
+        "Fresh-UID copies (a new patient each, `bench/copies.py`), one in-process `Ingestor` "
+        "with the CLI's hooks (alerts, NRD facts), one transaction per file, empty ledgers; "
+        "baseline of the same run, interleaved file by file: the bare pydicom read + content "
+        f"walk of the same copy. Load average {result['load_average_start']:.2f} at start, "
+        f"{result['load_average_end']:.2f} at end.",
+        "",
+        "| object | copies | ledger | ingest median (p90) | bare read median | ratio | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, per in result["files"].items():
+        for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+            run = per[backend]
+            lines.append(
+                f"| {LABELS.get(key, key)} | {per['copies']} | {name} | "
+                f"{run['ingest']['median_ms']:,.1f} ms ({run['ingest']['p90_ms']:,.1f}) | "
+                f"{run['bare_read']['median_ms']:,.1f} ms | **{run['ratio_median']:.2f}** | "
+                f"<= {per['target_ms']:g} ms |"
+            )
+    return "\n".join([*lines, ""])
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_files")
     parser.add_argument("--ct-copies", type=int, default=200)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import estimate as estimate_bench
+from bench import ingest_files as ingest_files_bench
 from bench import listener as listener_bench
 from bench import nrd as nrd_bench
 from bench import parse as parse_bench
@@ -60,6 +61,12 @@ def _nrd(quick: bool) -> dict[str, Any]:
 def _listener(quick: bool) -> dict[str, Any]:
     """``bench.listener`` (its own listener thread, storescu children)."""
     return _bench_json("listener", ["--persons", "60"] if quick else [])
+
+
+def _ingest_files(quick: bool) -> dict[str, Any]:
+    """``bench.ingest_files``: per-file medians of the Siemens CT and Azurion RDSRs."""
+    sizes = ["--ct-copies", "20", "--rf-copies", "3"] if quick else []
+    return _bench_json("ingest_files", sizes)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -155,6 +162,7 @@ def main() -> None:
     parser.add_argument("--skip-cumulative", action="store_true")
     parser.add_argument("--skip-nrd", action="store_true")
     parser.add_argument("--skip-listener", action="store_true")
+    parser.add_argument("--skip-ingest-files", action="store_true")
     parser.add_argument(
         "--ingest-json",
         type=Path,
@@ -179,9 +187,16 @@ def main() -> None:
     listened = (
         {"error": "skipped (--skip-listener)"} if args.skip_listener else _listener(args.quick)
     )
+    per_file = (
+        {"error": "skipped (--skip-ingest-files)"}
+        if args.skip_ingest_files
+        else _ingest_files(args.quick)
+    )
     if args.write:
         report = (
             render(parse, est, ingest, args.quick)
+            + "\n"
+            + ingest_files_bench.render_section(per_file)
             + "\n"
             + nrd_bench.render_section(nrd)
             + "\n"
