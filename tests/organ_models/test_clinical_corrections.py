@@ -167,7 +167,17 @@ def test_elbow_ct_gets_no_neck_effective_dose() -> None:
     event = b.ct_event(region=None, protocol="TDM coude")
     result = estimate_with_reasons(b.report(DoseModality.CT, (event,)))
     assert not _of(result, E)
-    assert any(r.reason is NotEstimatedReason.NO_COEFFICIENT for r in result.not_estimated)
+    # the E refusal of this very event, for the reason that the limb has no k row (AAPM 96
+    # tabulates trunk and head regions only), not a refusal of anything else
+    (refusal,) = [r for r in result.not_estimated if r.quantity is E]
+    assert (refusal.event_uid, refusal.reason) == (
+        event.irradiation_event_uid,
+        NotEstimatedReason.NO_COEFFICIENT,
+    )
+    assert refusal.message == (
+        "effective dose: ct_k_factors: no row for dataset=AAPM96_Shrimpton, "
+        "icrp_wt_basis=ICRP60, body_region=extremity, age_group=adult"
+    )
 
 
 # ------------------------------------------------------------------ 9. NM bladder once
