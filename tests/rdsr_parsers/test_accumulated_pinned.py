@@ -437,3 +437,17 @@ def test_breast_records_keep_the_path_of_their_agd_item() -> None:
     ds = build_rdsr([_mg_container(_agd("1", codes.RIGHT), _agd("3", codes.LEFT)), mg_event])
     differ: list[Finding] = with_code(parse(ds).findings, "totals.differ_from_events")
     assert [(f.content_path, f.concept) for f in differ] == [("2.3", "DCM:111637")]
+
+
+def test_empty_coded_plane_and_reference_point_are_findings_not_crashes() -> None:
+    rpd = coded(codes.REFERENCE_POINT_DEFINITION, Code("113860", "DCM", "15cm from Isocenter"))
+    del rpd.ConceptCodeSequence  # 2.4: a CODE item without its code
+    container_ = accumulated(extra=[rpd])
+    del container_.ContentSequence[0].ConceptCodeSequence  # 2.1: the plane without its code
+    result = parse(build_rdsr([container_]))
+    plane = _plane(result)
+    assert (plane.acquisition_plane, plane.reference_point_definition) == (None, None)
+    assert [f.content_path for f in with_code(result.findings, "value.empty_code")] == [
+        "2.1",
+        "2.4",
+    ]

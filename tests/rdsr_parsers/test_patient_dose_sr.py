@@ -429,3 +429,20 @@ def test_absent_header_uids_are_empty_strings() -> None:
     assert _findings(read_patient_radiation_dose(ds)) == [
         ("template.unexpected_title", "not a Patient Radiation Dose SR", None, None)
     ]
+
+
+def test_deviations_of_the_qualifiers_are_findings_not_crashes() -> None:
+    authority = _coded(REFERENCE_AUTHORITY, Code("113841", "DCM", "ICRP Pub 103"))
+    del authority.ConceptCodeSequence  # 1.2.1: a CODE item without its code
+    uncertainty = _num(UNCERTAINTY, "30", "%")
+    del uncertainty.MeasuredValueSequence[0].MeasurementUnitsCodeSequence  # 1.2.2: no unit
+    event = _uid(EVENT_UID_USED, "1.2.3")
+    del event.UID  # 1.2.3: a UIDREF without its UID
+    read = _estimate(EFFECTIVE_DOSE, "1", "mSv", [authority, uncertainty, event])
+    (estimate,) = read.estimates
+    assert (estimate.basis, estimate.uncertainty_pct, estimate.event_uid) == (None, None, None)
+    assert [(code, path) for code, _, path, _ in _findings(read)] == [
+        ("value.empty_code", "1.2.1"),
+        ("unit.missing", "1.2.2"),
+        ("value.empty_uid", "1.2.3"),
+    ]
