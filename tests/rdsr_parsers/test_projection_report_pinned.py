@@ -601,3 +601,15 @@ def test_breast_totals_equal_to_their_sums_give_no_finding() -> None:
     assert _differ(result) == []
     right, left = result.report.mammography_accumulated
     assert right.laterality == codes.RIGHT and left.laterality == codes.LEFT
+
+
+def test_an_empty_root_scope_uid_is_flagged_and_read_as_none() -> None:
+    empty = _root_uid(codes.STUDY_INSTANCE_UID, "1.2.3.4")
+    del empty.UID
+    ds = build_rdsr([accumulated(), event()], root_extra=[_scope(), empty])  # 3: the empty UID
+    result = parse(ds)
+    assert result.report.scope_uid is None
+    assert [f.content_path for f in with_code(result.findings, "template.misplaced_item")] == ["3"]
+    assert [(f.message, f.content_path) for f in with_code(result.findings, "value.empty_uid")] == [
+        ("UIDREF item without a UID", "3")
+    ]
