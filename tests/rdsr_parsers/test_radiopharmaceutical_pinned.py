@@ -852,3 +852,72 @@ def test_empty_characteristics_change_nothing() -> None:
     assert result.report.patient.sex is None
     assert _findings(result, "patient.from_template") == []
     assert _admin(result).other_measurements == ()
+
+
+def _empty(item: Dataset) -> Dataset:
+    """The CODE item without its Concept Code Sequence."""
+    del item.ConceptCodeSequence
+    return item
+
+
+def test_deviations_inside_an_administration_are_findings_not_crashes() -> None:
+    method = Code("113574", "DCM", "MIRD")
+    with_site_laterality = organ(
+        site_children=[_empty(coded(codes.LATERALITY, codes.LEFT, rel="HAS CONCEPT MOD"))],
+        dose_children=[
+            _empty(coded(codes.MEASUREMENT_METHOD, method, rel="HAS CONCEPT MOD")),
+            _empty(coded(codes.REFERENCE_AUTHORITY, method)),
+        ],
+    )  # 2.7: site 2.7.1 (its laterality 2.7.1.1), dose 2.7.2 (method 2.7.2.1, authority 2.7.2.2)
+    mass = num(
+        codes.MASS,
+        "300",
+        "g",
+        [_empty(coded(codes.MEASUREMENT_METHOD, method, rel="HAS CONCEPT MOD"))],
+        "HAS PROPERTIES",
+    )
+    with_mass_method = organ(KIDNEY, extra=[mass], dose_children=[])  # 2.8: mass 2.8.2
+    extra = [
+        when(codes.RADIOPHARMACEUTICAL_STOP_DATETIME, "not a date"),  # 2.6
+        with_site_laterality,
+        with_mass_method,
+        _empty(coded(codes.INTRAVENOUS_EXTRAVASATION_SYMPTOMS, Code("1", "SCT", "x"))),  # 2.9
+    ]
+    result = parse(rrdsr([administration(extra=extra)]))
+    admin = _admin(result)
+    assert admin.stop_datetime is None
+    assert admin.intravenous_extravasation_symptoms == ()
+    first, second = admin.organ_doses
+    assert (first.laterality, first.method, first.reference_authority) == (None, None, None)
+    assert (second.organ, second.method) == (KIDNEY, None)
+    assert sorted(
+        f.content_path or "" for f in result.findings if f.code == "value.empty_code"
+    ) == [
+        "2.7.1.1",
+        "2.7.2.1",
+        "2.7.2.2",
+        "2.8.2.1",
+        "2.9",
+    ]
+    assert [f.content_path for f in result.findings if f.code == "encoding.invalid_datetime"] == [
+        "2.6"
+    ]
+
+
+def test_deviations_of_the_characteristics_are_findings_not_crashes() -> None:
+    weight = num(codes.BODY_WEIGHT, "68", "kg")  # 3.1
+    del weight.MeasuredValueSequence[0].MeasurementUnitsCodeSequence
+    height = num(codes.BODY_HEIGHT, "1.68", "m")  # 3.2
+    del height.MeasuredValueSequence[0].MeasurementUnitsCodeSequence
+    sex = _empty(coded(codes.SUBJECT_SEX, Code("F", "DCM", "Female")))  # 3.3
+    result = parse(rrdsr([administration(), _characteristics(weight, height, sex)]))
+    patient = result.report.patient
+    assert (patient.weight, patient.height, patient.sex) == (None, None, None)
+    # the two NUMs are also read as measurements: each unit is missed twice, one finding each
+    assert sorted((str(f.code), f.content_path or "") for f in result.findings) == [
+        ("unit.missing", "3.1"),
+        ("unit.missing", "3.1"),
+        ("unit.missing", "3.2"),
+        ("unit.missing", "3.2"),
+        ("value.empty_code", "3.3"),
+    ]
