@@ -921,3 +921,43 @@ def test_deviations_of_the_characteristics_are_findings_not_crashes() -> None:
         ("unit.missing", "3.2"),
         ("value.empty_code", "3.3"),
     ]
+
+
+def test_two_effective_doses_are_already_multiple() -> None:
+    result = parse(rrdsr([administration(extra=[_effective("2"), _effective("3")])]))
+    assert _admin(result).reported_effective_dose == Quantity(2.0, "mSv")
+    assert _findings(result, "value.multiple") == [
+        ("2 effective doses in one administration; the first is used", "2.6", "DCM:113839")
+    ]
+
+
+def test_empty_codes_of_the_effective_dose_and_an_invalid_start_are_findings() -> None:
+    method = Code("113574", "DCM", "MIRD")
+    effective = _effective(
+        children=[
+            _empty(coded(codes.MEASUREMENT_METHOD, method, rel="HAS CONCEPT MOD")),  # 2.6.1
+            _empty(coded(codes.REFERENCE_AUTHORITY, method)),  # 2.6.2
+        ]
+    )
+    ds = rrdsr([administration(extra=[effective])])
+    ds.ContentSequence[1].ContentSequence[2].DateTime = "2024-01-02"  # 2.3: not a DT
+    result = parse(ds)
+    admin = _admin(result)
+    assert admin.start_datetime is None
+    assert (admin.reported_effective_dose_method, admin.reported_dose_authority) == (None, None)
+    assert [f.content_path for f in result.findings if f.code == "value.empty_code"] == [
+        "2.6.1",
+        "2.6.2",
+    ]
+    assert [f.content_path for f in result.findings if f.code == "encoding.invalid_datetime"] == [
+        "2.3"
+    ]
+
+
+def test_a_num_without_scheme_is_no_measurement_and_one_without_unit_has_no_value() -> None:
+    no_scheme = num(Code("123", "99X", "No scheme"), "1", "s")  # 2.6
+    no_scheme.ConceptNameCodeSequence[0].CodingSchemeDesignator = ""
+    no_unit = num(Code("124", "99X", "No unit"), "2", "s")  # 2.7
+    del no_unit.MeasuredValueSequence[0].MeasurementUnitsCodeSequence
+    admin = _admin(parse(rrdsr([administration(extra=[no_scheme, no_unit])])))
+    assert _measurements(admin) == [("99X:124", "No unit", None, "2.7")]
