@@ -580,3 +580,22 @@ def test_an_srt_coded_role_is_read_as_its_dcm_key() -> None:
     other = _person("Roe^Rick", Code("121592", "DCM", "Performing"))
     (read,), _ = _checks(_alert(other, person))
     assert read.person_authorizing == "Doe^Jane"
+
+
+def test_other_numbers_keep_the_meaning_sent_or_the_code_value() -> None:
+    # pydicom's Code equality ignores the meaning: compare it on its own
+    no_meaning = num(Code("113999", "DCM", "x"), "3", "mm")
+    del no_meaning.ConceptNameCodeSequence[0].CodeMeaning
+    event, _ = _read([*_mandatory(), num(Code("113997", "DCM", "Kept"), "2.5", "cm"), no_meaning])
+    assert [(m.concept.value, m.concept.meaning) for m in event.other_measurements] == [
+        ("113997", "Kept"),
+        ("113999", "113999"),
+    ]
+
+
+def test_a_pitch_without_unit_is_a_finding_not_a_crash() -> None:
+    pitch = num(codes.PITCH_FACTOR, "0.984", "{ratio}")  # 5.5.6 (no source container)
+    del pitch.MeasuredValueSequence[0].MeasurementUnitsCodeSequence
+    event, result = _read([*_mandatory(sources=0), pitch])
+    assert event.pitch_factor is None
+    assert [f.content_path for f in result.findings if f.code == "unit.missing"] == ["5.5.6"]
