@@ -599,3 +599,16 @@ def test_a_pitch_without_unit_is_a_finding_not_a_crash() -> None:
     event, result = _read([*_mandatory(sources=0), pitch])
     assert event.pitch_factor is None
     assert [f.content_path for f in result.findings if f.code == "unit.missing"] == ["5.5.6"]
+
+
+def test_a_num_without_concept_name_is_kept_by_its_path_not_a_crash() -> None:
+    unnamed = num(Code("1", "99X", "x"), "3", "mm")  # 5.5.7
+    del unnamed.ConceptNameCodeSequence
+    event, _ = _read([*_mandatory(), unnamed])
+    (kept,) = event.other_measurements
+    assert (kept.concept.scheme_designator, kept.concept.value, kept.concept.meaning) == (
+        "",
+        "",
+        "",
+    )
+    assert (kept.value, kept.content_path) == (Quantity(3.0, "mm"), "5.5.7")
