@@ -33,6 +33,10 @@ SHORT_VRS = frozenset(
     {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL",
      "SS", "ST", "TM", "UI", "UL", "US"}
 )  # fmt: skip
+#: the VR field's two bytes -> (VR, has a 32-bit length): one look-up per explicit-VR element
+_VR_FIELD = {vr.encode("ascii"): (vr, True) for vr in LONG_VRS} | {
+    vr.encode("ascii"): (vr, False) for vr in SHORT_VRS
+}
 #: a top-level cut inside an element at or past this tag leaves what the readers read whole
 PIXEL_THRESHOLD = 0x7FE00008
 SR_THRESHOLD = 0x0040A731  # just past Content Sequence (0040,A730)
@@ -136,8 +140,10 @@ class _Lexer:
         node = Node(elements)
         limit = n if end < 0 else end
         implicit = self.implicit
+        tag_len, short = self.tag_len, self.short
         top = depth == 0
         last_tag = 0
+        raw_vr = b""
         while pos < limit:
             if pos + 8 > n:
                 if top and last_tag >= self.threshold:
@@ -146,7 +152,12 @@ class _Lexer:
                 raise self._truncated("an element header" if top else "an item", pos)
             if pos + 8 > limit:
                 raise DamagedStructureError(f"element header at byte {pos} overruns its item")
-            group, elem, length = self.tag_len(buf, pos)
+            if implicit:
+                group, elem, length = tag_len(buf, pos)
+            else:  # one unpack: tag, VR field, 16-bit length (items and delimiters: no VR)
+                group, elem, raw_vr, length = short(buf, pos)
+                if group == 0xFFFE:
+                    group, elem, length = tag_len(buf, pos)
             tag = group << 16 | elem
             if tag == ITEM_DELIMITER:
                 if not in_item or length != 0:
@@ -164,9 +175,13 @@ class _Lexer:
                 vr = dictionary_vr(tag)
                 start = pos + 8
             else:
-                _g, _e, raw_vr, length = self.short(buf, pos)
-                vr = raw_vr.decode("latin-1")
-                if vr in LONG_VRS:
+                field = _VR_FIELD.get(raw_vr)
+                if field is None:
+                    raise DamagedStructureError(
+                        f"invalid VR {raw_vr!r} of element {tag_str(tag)} at byte {pos}"
+                    )
+                vr, long = field
+                if long:
                     if pos + 12 > n:
                         if top and tag >= self.threshold:
                             self.cut = Cut(pos, f"element {tag_str(tag)}")
@@ -174,12 +189,8 @@ class _Lexer:
                         raise self._truncated(f"element {tag_str(tag)}", pos)
                     length = self.u32(buf, pos + 8)[0]
                     start = pos + 12
-                elif vr in SHORT_VRS:
-                    start = pos + 8
                 else:
-                    raise DamagedStructureError(
-                        f"invalid VR {raw_vr!r} of element {tag_str(tag)} at byte {pos}"
-                    )
+                    start = pos + 8
             if length == UNDEFINED:
                 if vr not in ("SQ", "UN") and not (implicit and vr in ("OB", "OW", "OB or OW")):
                     raise DamagedStructureError(
