@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, event, func, select, update
 
 from dosewatch.domain.estimate import EstimateQuantity, NotEstimated, NotEstimatedReason
 from dosewatch.ingest.pipeline import Ingestor
@@ -79,17 +79,12 @@ def _ingest_scenario(ingestor: Ingestor) -> None:
         ingestor.ingest_bytes(value, SourceInfo(name))
 
 
-def test_elect_rewrites_an_overwritten_election_from_the_stored_facts(
-    ingestor: Ingestor,
-) -> None:
-    _ingest_scenario(ingestor)
-    before = _state(ingestor.engine)
-    counted = {r[0] for r in before if r[1]}
-    kinds = {r[2] for r in before}
-    assert len(counted) >= 20 and {"counted", "alternative"} <= kinds
-    # one non-counted estimate per slot that has one takes the slot: elect must demote it
-    # before it promotes the counted one (the partial unique index is checked per row)
-    with ingestor.engine.connect() as db:
+def _overwrite(engine: Engine, counted: set[int]) -> set[int]:
+    """Every stored election overwritten: all rows uncounted and relabelled, and one
+    non-counted estimate per slot that has one put in the slot (elect must demote it before
+    it promotes the counted one: the partial unique index is checked per row). Returns the
+    ids put in the slots."""
+    with engine.connect() as db:
         slots = db.execute(
             select(EstimateRow.id, EstimateRow.study_id, EstimateRow.slot_key, EstimateRow.current)
             .where(EstimateRow.selection != estimate_ledger.Selection.REPLACED.value)
@@ -102,7 +97,7 @@ def test_elect_rewrites_an_overwritten_election_from_the_stored_facts(
     taken = set(usurpers.values())
     relabelled = {r.id for r in slots} - counted - taken
     assert taken and relabelled
-    with ingestor.engine.begin() as db:
+    with engine.begin() as db:
         db.execute(
             update(EstimateRow)
             .where(EstimateRow.selection != estimate_ledger.Selection.REPLACED.value)
@@ -113,6 +108,18 @@ def test_elect_rewrites_an_overwritten_election_from_the_stored_facts(
             .where(EstimateRow.id.in_(taken))
             .values(current=True, selection="counted", selection_reason="usurped")
         )
+    return taken
+
+
+def test_elect_rewrites_an_overwritten_election_from_the_stored_facts(
+    ingestor: Ingestor,
+) -> None:
+    _ingest_scenario(ingestor)
+    before = _state(ingestor.engine)
+    counted = {r[0] for r in before if r[1]}
+    kinds = {r[2] for r in before}
+    assert len(counted) >= 20 and {"counted", "alternative"} <= kinds
+    taken = _overwrite(ingestor.engine, counted)
     assert _state(ingestor.engine) != before
     first_counted, first_taken = min(counted), min(taken)
     with session_factory(ingestor.engine)() as session, session.begin():
@@ -131,6 +138,41 @@ def test_elect_rewrites_an_overwritten_election_from_the_stored_facts(
         for study_id in session.scalars(select(Study.id)):
             estimate_ledger.elect(session, study_id)
     assert _state(ingestor.engine) == before
+
+
+def test_each_step_of_an_election_is_one_statement(ingestor: Ingestor, backend: str) -> None:
+    """Demotions, relabels and promotions are written in one statement each: on PostgreSQL
+    one ``UPDATE ... FROM (VALUES ...)`` (the statement-level triggers of ``estimate`` then
+    run once per step), on SQLite one executemany by id (``_write_election``)."""
+    _ingest_scenario(ingestor)
+    before = _state(ingestor.engine)
+    _overwrite(ingestor.engine, {r[0] for r in before if r[1]})
+    seen: list[tuple[str, bool]] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ESTIMATE"):
+            seen.append((" ".join(statement.split()), many))
+
+    with session_factory(ingestor.engine)() as session, session.begin():
+        study_ids = list(session.scalars(select(Study.id)))
+        event.listen(ingestor.engine, "before_cursor_execute", spy)
+        try:
+            per_study = []
+            for study_id in study_ids:
+                start = len(seen)
+                estimate_ledger.elect(session, study_id)
+                per_study.append(len(seen) - start)
+        finally:
+            event.remove(ingestor.engine, "before_cursor_execute", spy)
+    assert _state(ingestor.engine) == before
+    # at most one statement per step (demote, relabel, promote) and study
+    assert seen and max(per_study) <= 3
+    if backend == "postgresql":
+        assert all(" FROM (VALUES " in sql and not many for sql, many in seen)
+    else:
+        # (one parameter set is executed, several are an executemany)
+        assert all(sql.endswith("WHERE estimate.id = ?") for sql, _ in seen)
+        assert any(many for _, many in seen)
 
 
 def test_elect_of_a_study_without_estimates_writes_nothing(ingestor: Ingestor) -> None:
