@@ -433,6 +433,10 @@ def test_a_spread_must_be_a_number() -> None:
     assert _refused("fluoro_e_per_kap", header + "t,x,p,q,0.2 +/- some,1,s,w,verified\n") == (
         "fluoro_e_per_kap.csv row 1: spread of '0.2 +/- some' is not a number"
     )
+    # the first "+/-" splits: a second one leaves a spread that is no number
+    assert _refused(
+        "fluoro_e_per_kap", header + "t,x,p,q,0.2 +/- 0.1 +/- 0.1,1,s,w,verified\n"
+    ) == ("fluoro_e_per_kap.csv row 1: spread of '0.2 +/- 0.1 +/- 0.1' is not a number")
     # only a plus_minus table reads the form; elsewhere it is no number
     assert _refused("skin_dose_factors", SKIN_HEADER + "bsf,a,0.2 +/- 0.1,,,s,verified\n") == (
         "skin_dose_factors.csv row 1: value '0.2 +/- 0.1' is not a number"
