@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from dosewatch.domain import codes
 from dosewatch.ingest.pipeline import Ingestor
 from dosewatch.ingest.prepare import prepare_bytes
 from dosewatch.ingest.writer import inputs_json
@@ -221,3 +222,62 @@ def test_reserved_ids_are_new_and_ascending(ingestor: Ingestor) -> None:
         assert len(ids) == 5 and ids == sorted(ids) and len(set(ids)) == 5
         assert min(ids) > top
         assert bulk.reserve_ids(session, estimate_ledger.ESTIMATE_TABLE, 0) == []
+
+
+@pytest.mark.parametrize("path", [CT, RF], ids=["ct", "rf"])
+def test_every_descriptor_column_is_the_estimate_s(ingestor: Ingestor, path: Path) -> None:
+    """Quantity, organ (scheme, value, meaning), basis, unit, versions, flags, slot and event
+    of each stored row are those of its domain estimate (the one-pass write, column by
+    column)."""
+    data = path.read_bytes()
+    ingestor.ingest_bytes(data, SourceInfo("x"))
+    prepared = prepare_bytes(data, "x")
+
+    def organ_of(e: Any) -> tuple[Any, ...]:
+        o = e.organ
+        return (None, None, None) if o is None else (o.scheme_designator, o.value, o.meaning)
+
+    expected = Counter(
+        (
+            e.quantity.value,
+            *organ_of(e),
+            None if e.basis is None else e.basis.value,
+            e.value.unit,
+            e.model_id,
+            e.model_version,
+            e.table_version,
+            e.indicative,
+            e.upper_bound,
+            e.origin.value,
+            estimate_ledger.slot_key(
+                (e.event_uid or estimate_ledger.STUDY_TARGET)[:80],
+                e.quantity.value,
+                codes.code_str(e.organ),
+                None if e.basis is None else e.basis.value,
+            ),
+            e.event_uid is not None,
+        )
+        for e in prepared.estimates
+    )
+    assert any(key[4] is not None for key in expected)  # some estimates have a basis
+    assert any(key[1] is not None for key in expected) or path is RF  # CT: organ doses
+    with ingestor.engine.connect() as db:
+        rows = db.execute(
+            select(
+                EstimateRow.quantity,
+                EstimateRow.organ_scheme,
+                EstimateRow.organ_value,
+                EstimateRow.organ_meaning,
+                EstimateRow.basis,
+                EstimateRow.unit,
+                EstimateRow.model_id,
+                EstimateRow.model_version,
+                EstimateRow.table_version,
+                EstimateRow.indicative,
+                EstimateRow.upper_bound,
+                EstimateRow.origin,
+                EstimateRow.slot_key,
+                EstimateRow.event_id.is_not(None),
+            )
+        ).all()
+    assert Counter(tuple(r) for r in rows) == expected
