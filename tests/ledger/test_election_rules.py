@@ -235,3 +235,22 @@ def test_a_study_level_slot_prefers_the_top_current_report() -> None:
         "preferred over 2 other estimate(s): the estimate of the report that provides the "
         "event's values"
     )
+
+
+def test_a_superseded_report_without_a_recorded_successor_names_none() -> None:
+    """``superseded_by_id`` NULL: the reason must not name some other report of the study
+    (report ids start at 1)."""
+    reports = [report(1), report(2, status="superseded")]
+    got = decide([row(1, 2)], reports, [event(10, 1)])
+    assert got[1] == (False, Selection.REPORT_SUPERSEDED, "report superseded by another report")
+
+
+def test_study_level_slots_are_elected_each_on_its_own() -> None:
+    other = e.slot_key(e.STUDY_TARGET, "effective_dose", None, "ICRP103")
+    got = decide(
+        [row(1, 100, None, STUDY_SLOT), row(2, 100, None, other)], [report(100)], [event(10, 100)]
+    )
+    assert got == {
+        1: (True, Selection.COUNTED, "the only eligible estimate of its slot"),
+        2: (True, Selection.COUNTED, "the only eligible estimate of its slot"),
+    }
