@@ -7,7 +7,7 @@ DEMO_DIR ?= var/demo
 
 .PHONY: venv demo test lint bench clean mutation
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py rdsr_parsers/reader/_fastlex.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

@@ -32,7 +32,7 @@ from dosewatch.domain.errors import (
 from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.findings import Strictness
 from dosewatch.domain.report import DoseReport, SourceKind
-from rdsr_parsers import reader, sop
+from rdsr_parsers import gc_pause, reader, sop
 from rdsr_parsers.common import SrDocument, read_document
 from rdsr_parsers.context import ParseContext
 from rdsr_parsers.header import text
@@ -64,13 +64,14 @@ def parse(
     would, by pydicom. Both give the same :class:`ParseResult`; which one did is recorded in
     ``ParseResult.decoder``. ``decoder="pydicom"`` skips the lean decoder (the oracle of the
     differential tests and the baseline of the benchmarks); the structural pass still runs.
+    The garbage collector is paused while it runs (:mod:`rdsr_parsers.gc_pause`).
     """
     label = name or (Path(source).name if isinstance(source, str | os.PathLike) else None)
     # pydicom reports values it repairs as UserWarnings. They are silenced here, not turned
     # into findings: whether pydicom warns depends on what the process decoded before (it
     # does not repeat itself), and findings must be a pure function of the object. The
     # values the parsers use are validated by our own readers, with their own findings.
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), gc_pause.paused():
         warnings.simplefilter("ignore")
         if isinstance(source, Dataset):
             ctx = ParseContext(strictness=strictness, file=label)

@@ -20,6 +20,7 @@ from dosewatch.domain.finding_codes import FindingCode
 from dosewatch.domain.units import Quantity, conversion_factor, is_known_unit
 from rdsr_parsers import quirks
 from rdsr_parsers.context import ParseContext
+from rdsr_parsers.reader.dataset import LeanDataset
 from rdsr_parsers.values import as_text, decimals, parse_datetime
 
 _TAG_NUMERIC_VALUE = 0x0040A30A
@@ -36,6 +37,8 @@ class ContentItem:
     concept: CodeKey
     dataset: Dataset
     children: list[ContentItem] = field(default_factory=list)
+    #: the item's Content Sequence as read (the walk's input; the children are the tree)
+    content: Any = field(default=None, repr=False)
 
     @property
     def concept_str(self) -> str:
@@ -70,25 +73,51 @@ def _concept_key(ds: Dataset) -> CodeKey:
     )
 
 
+#: one content item's (ValueType, RelationshipType, concept key, Content Sequence)
+_Fields = tuple[str, str, CodeKey, Any]
+
+
+def _fields(ds: Dataset) -> _Fields:
+    return (
+        str(ds.get("ValueType", "") or ""),
+        str(ds.get("RelationshipType", "") or ""),
+        _concept_key(ds),
+        ds.get("ContentSequence"),
+    )
+
+
+def _lean_fields(ds: LeanDataset) -> _Fields:
+    """:func:`_fields` of a lean data set, through its fused accessors (same values)."""
+    value_type, relationship, names, content = ds.content_item()
+    key = _EMPTY_KEY
+    if names:
+        scheme, value = names[0].code_key_fields()
+        key = normalise_key(str(scheme or ""), str(value or ""))
+    return str(value_type or ""), str(relationship or ""), key, content
+
+
 def build_tree(root: Dataset) -> ContentItem:
-    """Walk the whole content tree of ``root`` once (iteratively: no recursion limit)."""
-    top = ContentItem("", str(root.get("ValueType", "") or ""), "", _concept_key(root), root)
+    """Walk the whole content tree of ``root`` once (iteratively: no recursion limit).
+
+    ``root`` is a pydicom Dataset or a :class:`LeanDataset` (the same read interface).
+    """
+    fields: Any = _lean_fields if isinstance(root, LeanDataset) else _fields
+    value_type, _relationship, concept, content = fields(root)
+    top = ContentItem("", value_type, "", concept, root, content=content)
     stack: list[ContentItem] = [top]
     while stack:
         node = stack.pop()
-        seq = node.dataset.get("ContentSequence")
+        seq = node.content
         if not seq:
             continue
         prefix = f"{node.path}." if node.path else ""
+        children = node.children
         for position, ds in enumerate(seq, start=1):
+            value_type, relationship, concept, content = fields(ds)
             child = ContentItem(
-                f"{prefix}{position}",
-                str(ds.get("ValueType", "") or ""),
-                str(ds.get("RelationshipType", "") or ""),
-                _concept_key(ds),
-                ds,
+                f"{prefix}{position}", value_type, relationship, concept, ds, content=content
             )
-            node.children.append(child)
+            children.append(child)
             stack.append(child)
     return top
 

@@ -44,6 +44,27 @@ def _tag(keyword: str) -> int:
     return int(tag)
 
 
+#: keyword -> (tag, data dictionary VR), filled as keywords are first asked for
+_SPECS: dict[str, tuple[int, str]] = {}
+
+
+def _spec(keyword: str) -> tuple[int, str]:
+    spec = _SPECS.get(keyword)
+    if spec is None:
+        tag = _tag(keyword)
+        spec = _SPECS[keyword] = (tag, dictionary_vr(tag))
+    return spec
+
+
+#: the elements :meth:`LeanDataset.content_item` reads, with their data dictionary VRs
+VALUE_TYPE = (0x0040A040, "CS")
+RELATIONSHIP_TYPE = (0x0040A010, "CS")
+CONCEPT_NAME_CODE_SEQUENCE = (0x0040A043, "SQ")
+CONTENT_SEQUENCE = (0x0040A730, "SQ")
+CODING_SCHEME_DESIGNATOR = (0x00080102, "SH")
+CODE_VALUE = (0x00080100, "SH")
+
+
 class LeanDataset:
     """One data set of the index (top level or item) with its inherited character set."""
 
@@ -73,14 +94,62 @@ class LeanDataset:
         return isinstance(keyword, str) and _tag(keyword) in self._elements
 
     def get(self, keyword: str, default: Any = None) -> Any:
-        tag = _tag(keyword)
+        tag, vr = _SPECS.get(keyword) or _spec(keyword)
         cached = self._cache.get(tag, _MISSING)
         if cached is not _MISSING:
             return cached
         element = self._elements.get(tag)
         if element is None:
             return default
-        value = self._cache[tag] = self._value(tag, element)
+        if element[0] != vr:
+            raise NeedPydicom(f"{tag_str(tag)} has VR {element[0]}, the dictionary says {vr}")
+        value = self._cache[tag] = self._decode(tag, element)
+        return value
+
+    def content_item(self) -> tuple[Any, Any, Any, Any]:
+        """What ``get`` returns (None when absent) for ValueType, RelationshipType, Concept
+        Name Code Sequence and Content Sequence: the tree walk's one call per content item."""
+        return (
+            self._known(*VALUE_TYPE),
+            self._known(*RELATIONSHIP_TYPE),
+            self._known(*CONCEPT_NAME_CODE_SEQUENCE),
+            self._known(*CONTENT_SEQUENCE),
+        )
+
+    def code_key_fields(self) -> tuple[Any, Any]:
+        """What ``get`` returns (None when absent) for CodingSchemeDesignator and CodeValue."""
+        return self._known(*CODING_SCHEME_DESIGNATOR), self._known(*CODE_VALUE)
+
+    def _known(self, tag: int, vr: str) -> Any:
+        """``get`` of an element whose tag and dictionary VR the caller knows, with the
+        decoding of the VRs the tree walk reads inlined (anything else: :meth:`_decode`)."""
+        cached = self._cache.get(tag, _MISSING)
+        if cached is not _MISSING:
+            return cached
+        element = self._elements.get(tag)
+        if element is None:
+            return None
+        found, start, length = element
+        if found != vr:
+            raise NeedPydicom(f"{tag_str(tag)} has VR {found}, the dictionary says {vr}")
+        if found == "SQ":
+            assert isinstance(start, list)
+            buf, encoding = self._buf, self._encoding
+            value: Any = [LeanDataset(buf, item, encoding) for item in start]
+        elif found == "CS":
+            assert isinstance(start, int)
+            value = _multi(self._buf[start : start + length].decode("latin-1"))
+        else:
+            assert isinstance(start, int)
+            raw = self._buf[start : start + length]
+            if found == "SH" and b"\\" not in raw and b"\x1b" not in raw:
+                try:  # one value (no backslash: in UTF-8 0x5C is only ever the backslash)
+                    value = raw.decode(self._encoding).rstrip("\0 ")
+                except UnicodeDecodeError:
+                    value = self._decode(tag, element)  # raises NeedPydicom, as get would
+            else:
+                value = self._decode(tag, element)
+        self._cache[tag] = value
         return value
 
     def get_item(self, tag: int) -> _Raw | None:
@@ -92,10 +161,9 @@ class LeanDataset:
             raise NeedPydicom(f"raw value of {tag_str(tag)} with VR {vr}")
         return _Raw(self._buf[start : start + length])
 
-    def _value(self, tag: int, element: tuple[str, object, int]) -> Any:
+    def _decode(self, tag: int, element: tuple[str, object, int]) -> Any:
+        """The value as pydicom gives it; the caller checked the VR is the dictionary's."""
         vr, start, length = element
-        if vr != dictionary_vr(tag):
-            raise NeedPydicom(f"{tag_str(tag)} has VR {vr}, the dictionary says another")
         if vr == "SQ":
             assert isinstance(start, list)
             return [LeanDataset(self._buf, item, self._encoding) for item in start]

@@ -18,8 +18,23 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
 from dosewatch.domain.errors import UnreadableObjectError
+
+
+def _load_compiled() -> ModuleType | None:
+    """The compiled pass (setup.py; optional: without it this module's pass runs alone)."""
+    try:
+        from rdsr_parsers.reader import _fastlex
+    except ImportError:  # pragma: no cover - built wherever a C compiler is
+        return None
+    return _fastlex
+
+
+#: the compiled structural pass for Explicit VR Little Endian, or None where it is not built
+COMPILED: Any = _load_compiled()
 
 UNDEFINED = 0xFFFFFFFF
 ITEM = 0xFFFEE000
@@ -321,11 +336,35 @@ class _Lexer:
             self.cut = Cut(pos, f"element {tag_str(tag)}")
 
 
-def index(buf: bytes, pos: int, *, implicit: bool, little: bool = True) -> Index:
-    """The structural pass from ``pos`` (the first data set element) to the end of ``buf``."""
+def index(
+    buf: bytes, pos: int, *, implicit: bool, little: bool = True, compiled: bool = True
+) -> Index:
+    """The structural pass from ``pos`` (the first data set element) to the end of ``buf``.
+
+    Explicit VR Little Endian goes first to the compiled pass (:data:`COMPILED`, when it is
+    built), which builds the same index for plain, well-formed structure and gives up on
+    anything else; then, and for every other encoding, this module's pass reads it and says
+    what is wrong. ``compiled=False`` runs this module's pass alone (the tests' oracle).
+    """
+    if compiled and COMPILED is not None and little and not implicit:
+        found = COMPILED.explicit_le(buf, pos, Node, MAX_DEPTH)
+        if found is not None:
+            root, pixels = found
+            return Index(root, None, not pixels and _is_image(buf, root))
     lexer = _Lexer(buf, implicit=implicit, little=little)
     try:
         root, _ = lexer.dataset(pos, len(buf), 0, in_item=False)
     except struct.error as exc:  # pragma: no cover - every read is bounds-checked first
         raise TruncatedObjectError(f"file ends inside an element at byte {len(buf)}") from exc
     return Index(root, lexer.cut, lexer.image and not lexer.pixels)
+
+
+def _is_image(buf: bytes, root: Node) -> bool:
+    """Whether the SOP Class (0008,0016) of the top level is an image class (``_sop_class``)."""
+    from rdsr_parsers import sop
+
+    element = root.elements.get(0x00080016)
+    if element is None or not isinstance(element[1], int):
+        return False
+    start, length = element[1], element[2]
+    return buf[start : start + length].decode("latin-1").rstrip("\0 ") in sop.IMAGE_CLASSES
