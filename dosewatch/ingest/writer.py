@@ -37,6 +37,7 @@ from dosewatch.settings import Settings
 log = logging.getLogger(__name__)
 
 FINDING_TABLE = cast(Table, ReportFinding.__table__)
+EVENT_TABLE = cast(Table, EventRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,19 +197,20 @@ class ReportWriter:
                     .values(superseded_by_id=row.id)
                 )
             owners = {s.id: s for s in currents}
+            new_events: list[dict[str, Any]] = []
             for event in incoming:
                 stored = existing.get(event.key)
                 if stored is None:
-                    session.add(
-                        EventRow(
-                            study_id=study.id,
-                            report_id=row.id,
-                            event_key=event.key,
-                            value_hash=event.value_hash,
-                            counted=True,
-                            conflict=False,
+                    new_events.append(
+                        {
+                            "study_id": study.id,
+                            "report_id": row.id,
+                            "event_key": event.key,
+                            "value_hash": event.value_hash,
+                            "counted": True,
+                            "conflict": False,
                             **event.values,
-                        )
+                        }
                     )
                     continue
                 owner = owners.get(stored.report_id)
@@ -227,6 +229,7 @@ class ReportWriter:
                         for column, value in event.values.items():
                             setattr(stored, column, value)
             session.flush()
+            insert_events(session, new_events)
             self.checkpoint("after_events")
         dedup.recount(session, study.id)
 
@@ -416,6 +419,15 @@ def _set_study_facts(
     study.study_date = report.study.study_date
     study.accession_number = _cut(report.study.accession_number, 64)
     study.study_description = _cut(report.study.study_description)
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New events in one executemany (no ORM objects: the lean path); every row gets every
+    column any of them has (a column a row lacks is NULL, as the ORM would write it)."""
+    if not rows:
+        return
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    session.execute(insert(EVENT_TABLE), [{c: row.get(c) for c in columns} for row in rows])
 
 
 def add_findings(
