@@ -126,58 +126,38 @@ static int dataset(Walk *w, Py_ssize_t pos, Py_ssize_t end, long depth, int in_i
             length = u16(buf + pos + 6);
             start = pos + 8;
         }
-        PyObject *key = PyLong_FromUnsignedLong(tag);
-        if (key == NULL) goto fail;
         PyObject *value;
-        if (length == UNDEFINED) {
-            if (!vr->is_sq) {
-                Py_DECREF(key);
-                goto done; /* undefined-length UN (or a damaged length): the Python pass */
-            }
+        if (length == UNDEFINED || vr->is_sq) {
+            /* undefined length: only a sequence (UN, or a damaged length: the Python pass) */
+            if (!vr->is_sq || (length != UNDEFINED && ((length & 1u) || start + (Py_ssize_t)length > limit)))
+                goto done;
+            Py_ssize_t seq_end = length == UNDEFINED ? -1 : start + (Py_ssize_t)length, after;
             PyObject *items;
-            int sub = sequence(w, start, -1, depth + 1, &items, &pos);
+            int sub = sequence(w, start, seq_end, depth + 1, &items, &after);
             if (sub != OK) {
-                Py_DECREF(key);
                 rc = sub;
                 goto done;
             }
             value = PyTuple_Pack(3, sq_name, items, zero);
             Py_DECREF(items);
+            pos = seq_end < 0 ? after : seq_end;
         } else {
-            if (length & 1u) {
-                Py_DECREF(key);
-                goto done;
-            }
             Py_ssize_t value_end = start + (Py_ssize_t)length;
-            if (value_end > limit) {
-                Py_DECREF(key);
-                goto done;
-            }
-            if (vr->is_sq) {
-                PyObject *items;
-                Py_ssize_t ignored;
-                int sub = sequence(w, start, value_end, depth + 1, &items, &ignored);
-                if (sub != OK) {
-                    Py_DECREF(key);
-                    rc = sub;
-                    goto done;
-                }
-                value = PyTuple_Pack(3, sq_name, items, zero);
-                Py_DECREF(items);
-            } else {
-                PyObject *s = PyLong_FromSsize_t(start), *l = PyLong_FromUnsignedLong(length);
-                value = (s != NULL && l != NULL) ? PyTuple_Pack(3, vr->name, s, l) : NULL;
-                Py_XDECREF(s);
-                Py_XDECREF(l);
-                /* a str and two ints cannot form a cycle: the collector need not visit the
-                 * tuple (CPython untracks such tuples itself, at its first collection), and a
-                 * data set holding only such elements stays an untracked dict */
-                if (value != NULL) PyObject_GC_UnTrack(value);
-            }
+            if ((length & 1u) || value_end > limit) goto done;
+            PyObject *s = PyLong_FromSsize_t(start), *l = PyLong_FromUnsignedLong(length);
+            value = (s != NULL && l != NULL) ? PyTuple_Pack(3, vr->name, s, l) : NULL;
+            Py_XDECREF(s);
+            Py_XDECREF(l);
+            /* a str and two ints cannot form a cycle: the collector need not visit the
+             * tuple (CPython untracks such tuples itself, at its first collection), and a
+             * data set holding only such elements stays an untracked dict */
+            if (value != NULL) PyObject_GC_UnTrack(value);
             pos = value_end;
         }
-        if (value == NULL) {
-            Py_DECREF(key);
+        if (value == NULL) goto fail;
+        PyObject *key = PyLong_FromUnsignedLong(tag);
+        if (key == NULL) {
+            Py_DECREF(value);
             goto fail;
         }
         int set = PyDict_SetItem(elements, key, value);
